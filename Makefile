@@ -1,0 +1,103 @@
+# Undersigned: a plain Makefile. `make` builds ./undersigned, `make test` runs
+# every test (plain build, then the same suite under ASan+UBSan), `make run`
+# serves the example statement.
+
+PKGS     := libmicrohttpd openssl jansson libcurl sqlite3
+CC       ?= cc
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -I. $(WARN) -pthread
+LDFLAGS  += -pthread
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# `make SANITIZE=address,undefined` builds everything sanitized, in its own folder.
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+BUILD    := build/san
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=$(SANITIZE)
+BIN      := $(BUILD)/undersigned
+else
+BUILD    := build/plain
+BIN      := undersigned
+endif
+
+# The sources, in the order a request travels through them (bottom layer last).
+SERVER_SRC :=
+AP_SRC     :=
+CRYPTO_SRC :=
+STORE_SRC  :=
+UTIL_SRC   := util/buf.c util/err.c util/log.c util/mem.c util/str.c
+
+LIB_SRC  := $(SERVER_SRC) $(AP_SRC) $(CRYPTO_SRC) $(STORE_SRC) $(UTIL_SRC)
+MAIN_SRC := server/main.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libundersigned.a
+
+# One cmocka program per module.
+UNIT_TESTS := tests/unit/test_util.c
+UNIT_BINS  := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test test-plain test-san unit e2e run clean style banned bench
+
+all: deps $(BIN)
+
+# Installs the Debian packages the build and tests need when any is missing.
+deps:
+	@./scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+
+e2e: $(BIN)
+	@UNDERSIGNED_BIN=$(abspath $(BIN)) ./tests/e2e/run.sh
+
+# The whole suite twice: plain, then under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: deps banned
+	$(MAKE) test-plain
+	$(MAKE) test-san
+	@echo "all tests passed (plain and sanitized)"
+
+test-plain: $(BIN)
+	$(MAKE) unit e2e
+
+test-san:
+	$(MAKE) SANITIZE=address,undefined unit e2e
+
+run: all
+	./undersigned statement import --db undersigned.db --slug hands-off-venezuela \
+		--file examples/hands-off-venezuela.txt 2>/dev/null || true
+	./undersigned serve --db undersigned.db --base-url http://127.0.0.1:8080 \
+		--listen 127.0.0.1:8080
+
+# Calls that must never appear in our C (git's banned.h, as a check).
+banned:
+	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|gets|gmtime|localtime|ctime|asctime)\s*\(' \
+		$$(git ls-files '*.c' '*.h' 2>/dev/null || ls */*.c */*.h) \
+		|| (echo "banned call found (see above)"; exit 1)
+
+style:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build undersigned
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

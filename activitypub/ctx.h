@@ -1,0 +1,26 @@
+/*
+ * The configuration (immutable after start) and the context every handler,
+ * document builder and page gets: no globals.
+ */
+#ifndef ACTIVITYPUB_CTX_H
+#define ACTIVITYPUB_CTX_H
+
+#include <stdbool.h>
+
+struct store;
+
+struct config {
+	const char *base_url;  /* "https://statements.example.org", no trailing slash */
+	const char *authority; /* host[:port] of base_url: the acct: domain */
+	const char *listen;    /* "127.0.0.1:8080" */
+	bool allow_private_network;
+	int update_interval_s; /* batch window for edits of the post */
+	const char *sign_word; /* the word that makes a mention a signature */
+};
+
+struct ctx {
+	const struct config *cfg;
+	struct store *store;   /* this thread's connection */
+};
+
+#endif

@@ -1,0 +1,100 @@
+/* Unit tests of util/: the buffer's limit, escaping, number and time parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/str.h"
+
+static void buf_limit_releases(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 8);
+	assert_int_equal(buf_addstr(&b, "12345678"), 0);
+	assert_string_equal(buf_str(&b), "12345678");
+	assert_int_equal(buf_addch(&b, 'x'), -1);
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(buf_str(&b), "");
+	buf_release(&b);
+}
+
+static void buf_printf_and_escape(void **state)
+{
+	struct buf b;
+	char *s;
+
+	(void)state;
+	buf_init(&b, 1024);
+	assert_int_equal(buf_printf(&b, "%d-%s", 42, "x"), 0);
+	assert_int_equal(buf_add_html(&b, "<a href=\"x\">'&'</a>"), 0);
+	assert_int_equal(buf_add_urlenc(&b, "a b/é"), 0);
+	s = buf_detach(&b);
+	assert_string_equal(s, "42-x&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;a%20b%2F%C3%A9");
+	free(s);
+	assert_null(b.data);
+}
+
+static void numbers(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	assert_true(str_to_i64("123", &v));
+	assert_int_equal(v, 123);
+	assert_false(str_to_i64("12x", &v));
+	assert_false(str_to_i64("", &v));
+	assert_false(str_to_i64(" 1", &v));
+	assert_false(str_to_i64("99999999999999999999", &v));
+}
+
+static void times(void **state)
+{
+	char s[TIME_STR_MAX];
+	time_t t;
+
+	(void)state;
+	time_to_http(1548374400, s); /* 2019-01-25 00:00:00 UTC, a Friday */
+	assert_string_equal(s, "Fri, 25 Jan 2019 00:00:00 GMT");
+	assert_true(time_from_http(s, &t));
+	assert_int_equal(t, 1548374400);
+	time_to_iso(1548374400, s);
+	assert_string_equal(s, "2019-01-25T00:00:00Z");
+	assert_true(time_from_iso("2019-01-25T00:00:00.123Z", &t));
+	assert_int_equal(t, 1548374400);
+	assert_false(time_from_http("Fri, 25 Jan 2019 00:00:00 UTC", &t));
+	assert_false(time_from_http("Fri, 25 Foo 2019 00:00:00 GMT", &t));
+	assert_false(time_from_iso("2019-13-25T00:00:00Z", &t));
+	assert_false(time_from_iso("2019-01-25T00:00:00+02:00", &t));
+}
+
+static void errors(void **state)
+{
+	struct err e;
+
+	(void)state;
+	assert_int_equal(errorf(&e, ERR_NOTFOUND, "no %s", "slug"), -ERR_NOTFOUND);
+	assert_int_equal(e.code, ERR_NOTFOUND);
+	assert_string_equal(e.msg, "no slug");
+	assert_int_equal(errorf(NULL, ERR_IO, "ignored"), -ERR_IO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(buf_limit_releases),
+		cmocka_unit_test(buf_printf_and_escape),
+		cmocka_unit_test(numbers),
+		cmocka_unit_test(times),
+		cmocka_unit_test(errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

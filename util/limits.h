@@ -1,0 +1,42 @@
+/* Every size, count and time limit of Undersigned, in one place. */
+#ifndef UTIL_LIMITS_H
+#define UTIL_LIMITS_H
+
+/* Inbound HTTP */
+#define LIMIT_BODY_BYTES (256 * 1024)      /* inbox POST body */
+#define LIMIT_HEADER_BYTES (16 * 1024)     /* all request headers together */
+#define LIMIT_URL_BYTES 2048               /* request target */
+#define LIMIT_QUERY_VALUE_BYTES 1024       /* one query-string value */
+#define LIMIT_CONNECTIONS 512              /* concurrent HTTP connections */
+#define LIMIT_CONNECTION_TIMEOUT_S 15      /* idle connection closed after */
+
+/* JSON */
+#define LIMIT_JSON_DEPTH 32                /* nesting of an activity document */
+
+/* HTTP Signatures */
+#define LIMIT_SIGNATURE_HEADER_BYTES 8192  /* Signature / Signature-Input value */
+#define LIMIT_SIGNED_HEADERS 32            /* headers named in one signature */
+#define LIMIT_DATE_SKEW_S (60 * 60)        /* Date/created accepted +- (Mastodon: 1 h) */
+#define LIMIT_KEY_PEM_BYTES 16384          /* a public key PEM */
+
+/* Outbound HTTP (fetches and deliveries) */
+#define LIMIT_FETCH_BYTES (1024 * 1024)    /* a fetched actor or object */
+#define LIMIT_FETCH_TIMEOUT_S 10           /* whole fetch */
+#define LIMIT_CONNECT_TIMEOUT_S 5
+#define LIMIT_REDIRECTS 3
+#define LIMIT_DELIVERY_TIMEOUT_S 20        /* whole delivery POST */
+#define LIMIT_DELIVERY_PARALLEL 64         /* deliveries in flight at once */
+#define LIMIT_DELIVERY_PER_HOST 4          /* in flight to one host */
+#define LIMIT_DELIVERY_ATTEMPTS 16         /* then the delivery is dead */
+
+/* Statements */
+#define LIMIT_STATEMENT_FILE_BYTES (1024 * 1024)
+#define LIMIT_SLUG_BYTES 64
+#define LIMIT_TITLE_BYTES 512
+#define LIMIT_SIGNATORIES 100000           /* imported names in one file */
+#define LIMIT_NAME_DISPLAY_CHARS 200       /* a stranger's name shown on a page */
+
+/* Collections */
+#define LIMIT_PAGE_ITEMS 50                /* items per collection page */
+
+#endif
