@@ -27,7 +27,7 @@ endif
 # The sources, in the order a request travels through them (bottom layer last).
 SERVER_SRC :=
 AP_SRC     :=
-CRYPTO_SRC :=
+CRYPTO_SRC := crypto/keys.c
 STORE_SRC  :=
 UTIL_SRC   := util/buf.c util/err.c util/log.c util/mem.c util/str.c
 
@@ -38,7 +38,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libundersigned.a
 
 # One cmocka program per module.
-UNIT_TESTS := tests/unit/test_util.c
+UNIT_TESTS := tests/unit/test_util.c tests/unit/test_crypto.c
 UNIT_BINS  := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-plain test-san unit e2e run clean style banned bench

@@ -18,6 +18,8 @@
 #define LIMIT_SIGNED_HEADERS 32            /* headers named in one signature */
 #define LIMIT_DATE_SKEW_S (60 * 60)        /* Date/created accepted +- (Mastodon: 1 h) */
 #define LIMIT_KEY_PEM_BYTES 16384          /* a public key PEM */
+#define LIMIT_RSA_MIN_BITS 1024            /* smaller RSA keys are refused */
+#define LIMIT_RSA_MAX_BITS 8192            /* larger ones cost too much to verify */
 
 /* Outbound HTTP (fetches and deliveries) */
 #define LIMIT_FETCH_BYTES (1024 * 1024)    /* a fetched actor or object */
