@@ -41,4 +41,13 @@
 /* Collections */
 #define LIMIT_PAGE_ITEMS 50                /* items per collection page */
 
+/* Documents and pages we serve */
+#define LIMIT_ACTOR_NAME_CHARS 50          /* statement actor's name (Mastodon's own cap is 30) */
+#define LIMIT_ACTOR_SUMMARY_CHARS 400      /* first paragraph in the actor's bio */
+#define LIMIT_POST_HTML_BYTES (448 * 1024) /* post content; sent twice (content, contentMap) in
+					      a Note Mastodon reads up to 1 MiB; signatories
+					      past it become "and N more" */
+#define LIMIT_PAGE_HTML_BYTES (4 * 1024 * 1024) /* one HTML page; same rule */
+#define LIMIT_SMALL_DOC_BYTES 8192         /* host-meta and other tiny documents */
+
 #endif
