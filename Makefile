@@ -27,9 +27,9 @@ endif
 # The sources, in the order a request travels through them (bottom layer last).
 SERVER_SRC :=
 AP_SRC     :=
-CRYPTO_SRC := crypto/keys.c
-STORE_SRC  :=
-UTIL_SRC   := util/buf.c util/err.c util/log.c util/mem.c util/str.c
+CRYPTO_SRC := crypto/keys.c crypto/digest.c crypto/httpsig.c
+STORE_SRC  := store/db.c store/migrate.c store/statements.c store/signatories.c store/actors.c store/follows.c store/blocks.c store/queue.c
+UTIL_SRC   := util/buf.c util/err.c util/log.c util/mem.c util/str.c util/url.c
 
 LIB_SRC  := $(SERVER_SRC) $(AP_SRC) $(CRYPTO_SRC) $(STORE_SRC) $(UTIL_SRC)
 MAIN_SRC := server/main.c

@@ -9,6 +9,7 @@
 #define LIMIT_QUERY_VALUE_BYTES 1024       /* one query-string value */
 #define LIMIT_CONNECTIONS 512              /* concurrent HTTP connections */
 #define LIMIT_CONNECTION_TIMEOUT_S 15      /* idle connection closed after */
+#define LIMIT_HTTP_THREADS 4               /* HTTP threads (a key fetch blocks one) */
 
 /* JSON */
 #define LIMIT_JSON_DEPTH 32                /* nesting of an activity document */
@@ -36,10 +37,16 @@
 #define LIMIT_SLUG_BYTES 64
 #define LIMIT_TITLE_BYTES 512
 #define LIMIT_SIGNATORIES 100000           /* imported names in one file */
+#define LIMIT_SIGNATORY_BYTES 1024         /* one imported signatory line */
+#define LIMIT_COUNTRY_BYTES 56             /* a longer last ", part" of a signatory is no country */
+#define LIMIT_DATELINE_BYTES 300           /* a longer line under the title is a paragraph */
+#define LIMIT_STATEMENT_HTML_BYTES (256 * 1024) /* the text as HTML, leaving room in the post */
+#define LIMIT_MARKDOWN_DEPTH 16            /* nested emphasis and links in a statement */
 #define LIMIT_NAME_DISPLAY_CHARS 200       /* a stranger's name shown on a page */
 
 /* Collections */
 #define LIMIT_PAGE_ITEMS 50                /* items per collection page */
+#define LIMIT_LISTED_SIGNATORIES 1000      /* names in the post and on the page; then "and N more" */
 
 /* Documents and pages we serve */
 #define LIMIT_ACTOR_NAME_CHARS 50          /* statement actor's name (Mastodon's own cap is 30) */

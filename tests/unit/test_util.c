@@ -10,6 +10,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/str.h"
+#include "util/url.h"
 
 static void buf_limit_releases(void **state)
 {
@@ -86,6 +87,52 @@ static void errors(void **state)
 	assert_int_equal(errorf(NULL, ERR_IO, "ignored"), -ERR_IO);
 }
 
+static void urls(void **state)
+{
+	struct url u;
+	char *v;
+
+	(void)state;
+	assert_int_equal(url_parse("https://Statements.Example.org", &u, NULL), 0);
+	assert_string_equal(u.scheme, "https");
+	assert_string_equal(u.host, "statements.example.org");
+	assert_string_equal(u.authority, "statements.example.org");
+	assert_string_equal(u.path, "/");
+	assert_null(u.query);
+	url_release(&u);
+	assert_int_equal(url_parse("http://127.0.0.1:8080/s/x?page=2#f", &u, NULL), 0);
+	assert_string_equal(u.authority, "127.0.0.1:8080");
+	assert_int_equal(url_port(&u), 8080);
+	assert_string_equal(u.path, "/s/x");
+	assert_string_equal(u.query, "page=2");
+	url_release(&u);
+	assert_int_equal(url_parse("https://host:443/", &u, NULL), 0);
+	assert_string_equal(u.authority, "host"); /* the default port is not written */
+	url_release(&u);
+	assert_int_equal(url_parse("http://[::1]:9/", &u, NULL), 0);
+	assert_string_equal(u.authority, "[::1]:9");
+	url_release(&u);
+	assert_int_equal(url_parse("ftp://x", &u, NULL), -ERR_INVALID);
+	assert_int_equal(url_parse("notaurl", &u, NULL), -ERR_INVALID);
+	assert_int_equal(url_parse("http://user@host/", &u, NULL), -ERR_INVALID);
+	assert_int_equal(url_parse("http://host:99999/", &u, NULL), -ERR_INVALID);
+	assert_int_equal(url_parse("http://host:/", &u, NULL), -ERR_INVALID);
+	assert_int_equal(url_parse("http:///path", &u, NULL), -ERR_INVALID);
+	assert_int_equal(url_parse("http://ho st/", &u, NULL), -ERR_INVALID);
+	assert_int_equal(url_parse("http://[::1/", &u, NULL), -ERR_INVALID);
+
+	assert_int_equal(url_query_get("a=1&resource=acct%3Ax%40h+y", "resource", &v, NULL), 0);
+	assert_string_equal(v, "acct:x@h y");
+	free(v);
+	assert_int_equal(url_query_get("a=1", "resource", &v, NULL), -ERR_NOTFOUND);
+	assert_int_equal(url_query_get("resource=%zz", "resource", &v, NULL), -ERR_INVALID);
+	assert_int_equal(url_query_get("resource=%4", "resource", &v, NULL), -ERR_INVALID);
+	assert_int_equal(url_query_get("resource=a%00b", "resource", &v, NULL), -ERR_INVALID);
+	assert_int_equal(url_query_get("resourcex=1&resource=", "resource", &v, NULL), 0);
+	assert_string_equal(v, "");
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +141,7 @@ int main(void)
 		cmocka_unit_test(numbers),
 		cmocka_unit_test(times),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(urls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
