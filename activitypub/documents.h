@@ -1,0 +1,161 @@
+/*
+ * The documents the server serves, built purely: data in, JSON out. No I/O,
+ * no store calls; the router fetches what is needed and calls these.
+ *
+ * Every json_t * returned is a NEW reference the caller owns (json_decref).
+ * Strings handed in are borrowed. Text that is not valid UTF-8 is repaired
+ * (invalid bytes become U+FFFD) rather than dropped.
+ *
+ * URLs follow the fixed layout (B = cfg->base_url, A = cfg->authority):
+ * actor B/s/SLUG, its key B/s/SLUG#main-key, post B/s/SLUG/post, and so on.
+ */
+#ifndef ACTIVITYPUB_DOCUMENTS_H
+#define ACTIVITYPUB_DOCUMENTS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "activitypub/ctx.h"
+#include "activitypub/view.h"
+
+struct statement;
+struct signatory;
+
+/*
+ * The project's JSON-LD namespace, the same on every server (a namespace that
+ * changed with the host would make the same term mean different things).
+ * Terms: signatures (actor -> collection), handle, imported, how (items of
+ * the signatures collection), and Endorse (the signing activity).
+ */
+#define UNDERSIGNED_NS "https://w3id.org/undersigned#"
+
+#define AS_PUBLIC "https://www.w3.org/ns/activitystreams#Public"
+
+/* B/s/SLUG followed by suffix ("" for the actor itself, "/post", "#main-key"...). Caller frees. */
+char *doc_url(const struct config *cfg, const char *slug, const char *suffix);
+
+/* Serialise compactly (UTF-8, key order kept). Caller frees; NULL only if doc is NULL. */
+char *doc_dump(const json_t *doc);
+
+/* ---- the statement ---- */
+
+/*
+ * The statement actor (type Service: see documents.c for why), with its key,
+ * collections, sharedInbox, bio with signing instructions, avatar and a
+ * "Signatures" profile field. New reference.
+ */
+json_t *doc_actor(const struct config *cfg, const struct statement_view *v);
+
+/*
+ * The statement post: a public Note with the title, dateline, text, the
+ * signatories of v, and how to sign; `updated` always set; likes and shares
+ * embedded with their counts. New reference, or NULL when the statement's
+ * own text does not fit LIMIT_POST_HTML_BYTES (answer 500).
+ */
+json_t *doc_note(const struct config *cfg, const struct statement_view *v);
+
+/* Create of the post (id B/s/SLUG/post/activity), Note embedded. New reference or NULL as doc_note. */
+json_t *doc_create(const struct config *cfg, const struct statement_view *v);
+
+/*
+ * Update of the post after an edit: id B/s/SLUG/post#updates/<updated>,
+ * published = s->updated, same audience, Note embedded. New reference or
+ * NULL as doc_note.
+ */
+json_t *doc_update_note(const struct config *cfg, const struct statement_view *v);
+
+/* Update of the actor (name, bio, counts): id B/s/SLUG#updates/<updated>. New reference. */
+json_t *doc_update_actor(const struct config *cfg, const struct statement_view *v);
+
+/* The post's HTML content (what doc_note puts in `content`). Caller frees; NULL as doc_note. */
+char *doc_note_html(const struct config *cfg, const struct statement_view *v);
+
+/* ---- collections ---- */
+
+/* Pages a collection of total items has (at least 1: an empty collection has an empty page 1). */
+int64_t doc_page_count(int64_t total);
+/* True when page (1-based) exists for total items; otherwise answer 404. */
+bool doc_page_valid(int64_t page, int64_t total);
+/* Offset of page's first item, for the store's offset/limit (limit LIMIT_PAGE_ITEMS). */
+size_t doc_page_offset(int64_t page);
+
+/*
+ * Root of a paged collection: OrderedCollection {id, totalItems, first:
+ * id?page=1}. Used for outbox, followers, following, signatures. New reference.
+ */
+json_t *doc_collection(const char *id, int64_t total);
+
+/*
+ * One page: OrderedCollectionPage {id: id?page=N, partOf: id, orderedItems,
+ * next when more items follow, prev when page > 1}. items is an array and is
+ * STOLEN (the page owns it, even on failure). New reference.
+ */
+json_t *doc_collection_page(const char *id, int64_t page, int64_t total, json_t *items);
+
+/* Outbox page: page 1 holds the Create; later pages are empty. New reference. */
+json_t *doc_outbox_page(const struct config *cfg, const struct statement_view *v, int64_t page);
+
+/* Followers page: ids[0..n) are actor ids (borrowed); total is the follower count. New reference. */
+json_t *doc_followers_page(const struct config *cfg, const char *slug, int64_t page,
+			   int64_t total, char *const *ids, size_t n);
+
+/* Signatures page: sigs[0..n) approved, in signing order; total approved. New reference. */
+json_t *doc_signatures_page(const struct config *cfg, const char *slug, int64_t page,
+			    int64_t total, const struct signatory *sigs, size_t n);
+
+/*
+ * One item of the signatures collection. Verified: {type Organization, id
+ * (the signing actor), name, url, undersigned:handle, undersigned:how,
+ * published (signing time)}. Imported: {type Organization, name,
+ * undersigned:imported true, location {type Place, name: country}}.
+ * New reference, no @context.
+ */
+json_t *doc_signatory(const struct signatory *sig);
+
+/* Featured: an OrderedCollection (not paged) holding the Note embedded. New reference. */
+json_t *doc_featured(const struct config *cfg, const struct statement_view *v);
+
+/*
+ * likes or shares of the post (which is "likes" or "shares"): {id
+ * B/s/SLUG/post/<which>, type Collection, totalItems}, as Mastodon publishes
+ * its own: the count, not the list of who reacted. New reference.
+ */
+json_t *doc_reactions(const struct config *cfg, const char *slug, const char *which,
+		      int64_t count);
+
+/* ---- discovery ---- */
+
+/* WebFinger JRD for acct:SLUG@A: subject, aliases, self and profile-page links. New reference. */
+json_t *doc_webfinger(const struct config *cfg, const char *slug);
+/* WebFinger JRD for the instance actor, acct:HOST@A (HOST = A without port). New reference. */
+json_t *doc_webfinger_instance(const struct config *cfg);
+
+/* /.well-known/nodeinfo: links to B/nodeinfo/2.1. New reference. */
+json_t *doc_nodeinfo_links(const struct config *cfg);
+
+/*
+ * NodeInfo 2.1 (valid against the 2.1 schema). Users are statement actors;
+ * a statement counts as active in a period when its post changed in it
+ * (updated >= now - 30 / 180 days). list: n statements, borrowed. New reference.
+ */
+json_t *doc_nodeinfo(const struct config *cfg, struct statement *const *list, size_t n,
+		     int64_t now);
+
+/* host-meta XRD with the lrdd template B/.well-known/webfinger?resource={uri}. Caller frees. */
+char *doc_host_meta(const struct config *cfg);
+
+/* ---- the instance actor and errors ---- */
+
+/*
+ * The instance actor B/actor (type Application, preferredUsername HOST,
+ * inbox B/actor/inbox, outbox B/actor/outbox, key B/actor#main-key), which
+ * signs our fetches. public_pem: SPKI PEM, borrowed. New reference.
+ */
+json_t *doc_instance_actor(const struct config *cfg, const char *public_pem);
+
+/* {"error": message}. New reference. */
+json_t *doc_error(const char *message);
+
+#endif

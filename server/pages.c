@@ -1,0 +1,442 @@
+/*
+ * HTML pages (see pages.h). Built into one bounded buffer; every append's
+ * status is or-ed into `bad`, since a buffer that passed its limit is empty
+ * again and later appends would otherwise build a page with a hole in it.
+ */
+#include "server/pages.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/limits.h"
+#include "util/mem.h"
+#include "util/str.h"
+#include "util/utf8.h"
+
+/* Room kept after the signatory list for the rest of the page. */
+#define PAGE_TAIL_RESERVE 16384
+/* og:description and <meta name=description> are short previews. */
+#define PAGE_PREVIEW_CHARS 300
+/* An error message is ours, but keep the page small whatever it says. */
+#define ERROR_MESSAGE_CHARS 500
+
+static const char page_css[] =
+	":root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fdfdfc;--muted:#4f4f4f;"
+	"--link:#0b57d0;--box:#eef6f1;--edge:#2e6b4f;--line:#d8d8d8}"
+	"@media (prefers-color-scheme:dark){:root{--fg:#ececec;--bg:#141414;--muted:#b4b4b4;"
+	"--link:#8ab4f8;--box:#1d2a23;--edge:#6fbf95;--line:#3a3a3a}}"
+	"*{box-sizing:border-box}"
+	"body{margin:0;background:var(--bg);color:var(--fg);"
+	"font:1.0625rem/1.6 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",sans-serif}"
+	"main,footer{max-width:40rem;margin:0 auto;padding:0 1rem}"
+	"a{color:var(--link)}"
+	"h1{font-size:1.6rem;line-height:1.25;margin:2rem 0 .5rem}"
+	"h2{font-size:1.2rem;margin:2rem 0 .5rem}.box h2{margin-top:.75rem}"
+	".dateline,.muted{color:var(--muted)}"
+	".dateline{margin-top:0}"
+	".text{overflow-wrap:break-word}"
+	".counts{display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;list-style:none;padding:.75rem 0;"
+	"margin:1.5rem 0;border-top:1px solid var(--line);border-bottom:1px solid var(--line)}"
+	".box{background:var(--box);border-left:4px solid var(--edge);padding:.25rem 1rem;"
+	"margin:1.5rem 0;border-radius:.25rem}"
+	"code{font-size:.95em;overflow-wrap:anywhere}"
+	"code.copy{user-select:all;-webkit-user-select:all;background:var(--bg);padding:.1rem .35rem;"
+	"border:1px solid var(--line);border-radius:.25rem}"
+	"form{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0 1rem}"
+	"label{flex-basis:100%}"
+	"input{flex:1 1 12rem;font:inherit;padding:.45rem .6rem;border:1px solid var(--muted);"
+	"border-radius:.25rem;background:var(--bg);color:var(--fg)}"
+	"button{font:inherit;padding:.45rem 1rem;border:0;border-radius:.25rem;"
+	"background:var(--edge);color:#fff;cursor:pointer}"
+	"@media (prefers-color-scheme:dark){button{color:#0b140f}}"
+	".signatories li{margin:.2rem 0}"
+	".tag{font-size:.85em;color:var(--muted)}"
+	".statements{list-style:none;padding:0}.statements li{margin:1.25rem 0}"
+	"footer{margin:3rem auto 2rem;font-size:.9rem;color:var(--muted);"
+	"border-top:1px solid var(--line);padding-top:1rem}";
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+static bool is_http_url(const char *s)
+{
+	return str_istarts(s, "https://") || str_istarts(s, "http://");
+}
+
+/* Escaped text of s cut to max_chars characters. */
+static int add_cut(struct buf *b, const char *s, size_t max_chars)
+{
+	char *cut = utf8_cut_dup(s, max_chars);
+	int bad = buf_add_html(b, cut);
+
+	free(cut);
+	return bad;
+}
+
+/* <meta property|name="key" content="value">, value escaped. */
+static int add_meta(struct buf *b, const char *attr, const char *key, const char *value)
+{
+	int bad = 0;
+
+	bad |= buf_printf(b, "<meta %s=\"%s\" content=\"", attr, key);
+	bad |= buf_add_html(b, value);
+	bad |= buf_addstr(b, "\">\n");
+	return bad;
+}
+
+/* From <!doctype> to the end of <head>, and <body><main>. extra: more head lines (trusted). */
+static int add_head(struct buf *b, const char *lang, const char *title, const char *extra)
+{
+	int bad = 0;
+
+	bad |= buf_addstr(b, "<!doctype html>\n<html lang=\"");
+	bad |= buf_add_html(b, lang && *lang ? lang : "en");
+	bad |= buf_addstr(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
+			     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+			     "<title>");
+	bad |= buf_add_html(b, title);
+	bad |= buf_addstr(b, "</title>\n");
+	bad |= buf_addstr(b, nz(extra));
+	bad |= buf_addstr(b, "<style>");
+	bad |= buf_addstr(b, page_css);
+	bad |= buf_addstr(b, "</style>\n</head>\n<body>\n<main>\n");
+	return bad;
+}
+
+static int add_foot(struct buf *b, const struct config *cfg)
+{
+	int bad = 0;
+
+	bad |= buf_addstr(b, "</main>\n<footer><p>Published with Undersigned \xc2\xb7 <a href=\"");
+	bad |= buf_add_html(b, nz(cfg->base_url));
+	bad |= buf_addstr(b, "/\">All statements on ");
+	bad |= buf_add_html(b, nz(cfg->authority));
+	bad |= buf_addstr(b, "</a></p></footer>\n</body>\n</html>\n");
+	return bad;
+}
+
+static char *finish(struct buf *b, int bad)
+{
+	if (bad) {
+		buf_release(b);
+		return NULL;
+	}
+	return buf_detach(b);
+}
+
+static const char *plural(int64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* ---- the statement page ---- */
+
+static int add_og(struct buf *b, const struct config *cfg, const struct statement *s,
+		  const char *page, const char *actor)
+{
+	char *preview = utf8_cut_dup(nz(s->summary), PAGE_PREVIEW_CHARS);
+	char *icon = xasprintf("%s/icon.png", page);
+	int bad = 0;
+
+	bad |= add_meta(b, "name", "description", preview);
+	bad |= add_meta(b, "property", "og:title", nz(s->title));
+	bad |= add_meta(b, "property", "og:description", preview);
+	bad |= add_meta(b, "property", "og:type", "article");
+	bad |= add_meta(b, "property", "og:url", page);
+	bad |= add_meta(b, "property", "og:site_name", nz(cfg->authority));
+	bad |= add_meta(b, "property", "og:image", icon);
+	if (s->lang && *s->lang)
+		bad |= add_meta(b, "property", "og:locale", s->lang);
+	bad |= add_meta(b, "name", "twitter:card", "summary");
+	bad |= buf_addstr(b, "<link rel=\"alternate\" type=\"application/activity+json\" href=\"");
+	bad |= buf_add_html(b, actor);
+	bad |= buf_addstr(b, "\">\n<link rel=\"icon\" type=\"image/png\" href=\"");
+	bad |= buf_add_html(b, icon);
+	bad |= buf_addstr(b, "\">\n");
+	free(icon);
+	free(preview);
+	return bad;
+}
+
+static int add_counts(struct buf *b, const struct statement_view *v)
+{
+	int bad = 0;
+
+	bad |= buf_addstr(b, "<ul class=\"counts\">");
+	bad |= buf_printf(b, "<li><strong>%lld</strong> %s</li>", (long long)v->signatures_approved,
+			  plural(v->signatures_approved, "signature", "signatures"));
+	bad |= buf_printf(b, "<li><strong>%lld</strong> %s</li>", (long long)v->followers,
+			  plural(v->followers, "follower", "followers"));
+	bad |= buf_printf(b, "<li><strong>%lld</strong> %s</li>", (long long)v->likes,
+			  plural(v->likes, "favourite", "favourites"));
+	bad |= buf_printf(b, "<li><strong>%lld</strong> %s</li>", (long long)v->shares,
+			  plural(v->shares, "boost", "boosts"));
+	bad |= buf_addstr(b, "</ul>\n");
+	return bad;
+}
+
+static int add_sign_box(struct buf *b, const struct config *cfg, const struct statement *s)
+{
+	const char *word = cfg->sign_word && *cfg->sign_word ? cfg->sign_word : "sign";
+	int bad = 0;
+
+	bad |= buf_addstr(b, "<section class=\"box\" id=\"sign\">\n<h2>How to sign</h2>\n");
+	if (str_eq(s->policy, "closed")) {
+		bad |= buf_addstr(b, "<p>This statement is closed for signatures.</p>\n</section>\n");
+		return bad;
+	}
+	bad |= buf_addstr(b, "<p>Sign from your organisation&#39;s own fediverse account "
+			     "(Mastodon or any other server). Its address is:</p>\n"
+			     "<p><code class=\"copy\">@");
+	bad |= buf_add_html(b, nz(s->slug));
+	bad |= buf_addch(b, '@');
+	bad |= buf_add_html(b, nz(cfg->authority));
+	bad |= buf_addstr(b, "</code></p>\n<ul>\n<li>Post a <strong>public</strong> message that "
+			     "mentions this address and contains the word <strong>");
+	bad |= buf_add_html(b, word);
+	bad |= buf_addstr(b, "</strong>, for example: <code class=\"copy\">@");
+	bad |= buf_add_html(b, nz(s->slug));
+	bad |= buf_addch(b, '@');
+	bad |= buf_add_html(b, nz(cfg->authority));
+	bad |= buf_addch(b, ' ');
+	bad |= buf_add_html(b, word);
+	bad |= buf_addstr(b, "</code>. You get a reply when it is received; deleting your post "
+			     "withdraws the signature.</li>\n"
+			     "<li>If your account is of type <em>Organization</em> (for example one "
+			     "made with Undersigned), following this address is enough.</li>\n</ul>\n");
+	if (str_eq(s->policy, "review"))
+		bad |= buf_addstr(b, "<p>The coordinators review each signature before it is "
+				     "listed.</p>\n");
+	bad |= buf_addstr(b, "</section>\n");
+	return bad;
+}
+
+static int add_follow_form(struct buf *b, const struct config *cfg, const char *actor)
+{
+	int bad = 0;
+
+	bad |= buf_addstr(b, "<section id=\"follow\">\n<h2>Follow from your server</h2>\n"
+			     "<p>Get this statement and its updates in your timeline.</p>\n"
+			     "<form method=\"get\" action=\"");
+	bad |= buf_add_html(b, nz(cfg->base_url));
+	bad |= buf_addstr(b, "/authorize_interaction\">\n<input type=\"hidden\" name=\"uri\" value=\"");
+	bad |= buf_add_html(b, actor);
+	bad |= buf_addstr(b, "\">\n<label for=\"acct\">Your fediverse address</label>\n"
+			     "<input id=\"acct\" name=\"acct\" type=\"text\" required "
+			     "placeholder=\"you@your.server\" autocomplete=\"username\" "
+			     "autocapitalize=\"none\" spellcheck=\"false\">\n"
+			     "<button type=\"submit\">Follow</button>\n</form>\n</section>\n");
+	return bad;
+}
+
+/* One signatory: verified with handle and profile link, imported marked as such. */
+static int add_signatory(struct buf *b, const struct signatory *sig)
+{
+	const char *link = is_http_url(sig->url) ? sig->url :
+			   is_http_url(sig->actor_id) ? sig->actor_id :
+							NULL;
+	bool verified = sig->actor_id != NULL;
+	int bad = 0;
+
+	bad |= buf_addstr(b, "<li>");
+	if (verified && link) {
+		bad |= buf_addstr(b, "<a href=\"");
+		bad |= buf_add_html(b, link);
+		bad |= buf_addstr(b, "\" rel=\"nofollow ugc\">");
+	}
+	bad |= add_cut(b, nz(sig->name), LIMIT_NAME_DISPLAY_CHARS);
+	if (verified && link)
+		bad |= buf_addstr(b, "</a>");
+	if (sig->country && *sig->country) {
+		bad |= buf_addstr(b, ", ");
+		bad |= add_cut(b, sig->country, LIMIT_NAME_DISPLAY_CHARS);
+	}
+	if (verified) {
+		if (sig->handle && *sig->handle) {
+			bad |= buf_addstr(b, " <code>");
+			bad |= add_cut(b, sig->handle, LIMIT_NAME_DISPLAY_CHARS);
+			bad |= buf_addstr(b, "</code>");
+		}
+		bad |= buf_addstr(b, " <span class=\"tag\">signed from the fediverse</span>");
+	} else {
+		bad |= buf_addstr(b, " <span class=\"tag\">listed by the coordinator</span>");
+	}
+	bad |= buf_addstr(b, "</li>\n");
+	return bad;
+}
+
+static int add_signatories(struct buf *b, const struct config *cfg,
+			   const struct statement_view *v)
+{
+	struct buf li;
+	int64_t total, more;
+	size_t i, shown = 0;
+	int bad = 0;
+
+	total = v->signatures_approved > (int64_t)v->n_signatories ? v->signatures_approved :
+								       (int64_t)v->n_signatories;
+	bad |= buf_printf(b, "<section id=\"signatories\">\n<h2>Signatories (%lld)</h2>\n",
+			  (long long)total);
+	if (!v->n_signatories) {
+		bad |= buf_addstr(b, "<p class=\"muted\">No signatures yet.</p>\n</section>\n");
+		return bad;
+	}
+	buf_init(&li, PAGE_TAIL_RESERVE);
+	bad |= buf_addstr(b, "<ol class=\"signatories\">\n");
+	for (i = 0; i < v->n_signatories && !bad; i++) {
+		buf_reset(&li);
+		if (add_signatory(&li, &v->signatories[i]))
+			break;
+		if (b->len + li.len + PAGE_TAIL_RESERVE > LIMIT_PAGE_HTML_BYTES)
+			break;
+		bad |= buf_add(b, li.data, li.len);
+		shown++;
+	}
+	buf_release(&li);
+	bad |= buf_addstr(b, "</ol>\n");
+	more = total - (int64_t)shown;
+	if (more > 0) {
+		char *coll = xasprintf("%s/s/%s/signatures", nz(cfg->base_url), nz(v->s->slug));
+
+		bad |= buf_printf(b, "<p>\xe2\x80\xa6 and %lld more, in the <a href=\"", (long long)more);
+		bad |= buf_add_html(b, coll);
+		bad |= buf_addstr(b, "\">signatures collection</a>.</p>\n");
+		free(coll);
+	}
+	bad |= buf_addstr(b, "</section>\n");
+	return bad;
+}
+
+char *page_statement(const struct config *cfg, const struct statement_view *v)
+{
+	const struct statement *s = v->s;
+	char *page = xasprintf("%s/s/%s", nz(cfg->base_url), nz(s->slug));
+	struct buf head, b;
+	int bad = 0;
+
+	buf_init(&head, LIMIT_SMALL_DOC_BYTES);
+	buf_init(&b, LIMIT_PAGE_HTML_BYTES);
+	bad |= add_og(&head, cfg, s, page, page);
+	bad |= add_head(&b, s->lang, nz(s->title), buf_str(&head));
+	bad |= buf_addstr(&b, "<header>\n<h1>");
+	bad |= buf_add_html(&b, nz(s->title));
+	bad |= buf_addstr(&b, "</h1>\n");
+	if (s->dateline && *s->dateline) {
+		bad |= buf_addstr(&b, "<p class=\"dateline\">");
+		bad |= buf_add_html(&b, s->dateline);
+		bad |= buf_addstr(&b, "</p>\n");
+	}
+	bad |= buf_addstr(&b, "</header>\n<article class=\"text\">\n");
+	/* trusted: made by our importer from the coordinator's file */
+	bad |= buf_addstr(&b, nz(s->content_html));
+	bad |= buf_addstr(&b, "\n</article>\n");
+	bad |= add_counts(&b, v);
+	bad |= add_sign_box(&b, cfg, s);
+	if (!bad)
+		bad |= add_signatories(&b, cfg, v);
+	bad |= add_follow_form(&b, cfg, page);
+	bad |= add_foot(&b, cfg);
+	buf_release(&head);
+	free(page);
+	return finish(&b, bad);
+}
+
+/* ---- the index ---- */
+
+char *page_index(const struct config *cfg, struct statement *const *list,
+		 const int64_t *signatures, size_t n)
+{
+	char *title = xasprintf("Statements on %s", nz(cfg->authority));
+	struct buf b;
+	size_t i;
+	int bad = 0;
+
+	buf_init(&b, LIMIT_PAGE_HTML_BYTES);
+	bad |= add_head(&b, "en", title, NULL);
+	bad |= buf_addstr(&b, "<header>\n<h1>");
+	bad |= buf_add_html(&b, title);
+	bad |= buf_addstr(&b, "</h1>\n<p class=\"dateline\">Joint statements of organisations, "
+			      "signed from their fediverse accounts.</p>\n</header>\n");
+	if (!n)
+		bad |= buf_addstr(&b, "<p class=\"muted\">No statements yet.</p>\n");
+	else
+		bad |= buf_addstr(&b, "<ul class=\"statements\">\n");
+	for (i = 0; i < n && !bad; i++) {
+		const struct statement *s = list[i];
+		int64_t count = signatures ? signatures[i] : 0;
+
+		bad |= buf_addstr(&b, "<li><a href=\"");
+		bad |= buf_add_html(&b, nz(cfg->base_url));
+		bad |= buf_addstr(&b, "/s/");
+		bad |= buf_add_html(&b, nz(s->slug));
+		bad |= buf_addstr(&b, "\"><strong>");
+		bad |= buf_add_html(&b, nz(s->title));
+		bad |= buf_addstr(&b, "</strong></a><br>\n<span class=\"muted\">");
+		if (s->dateline && *s->dateline) {
+			bad |= add_cut(&b, s->dateline, LIMIT_NAME_DISPLAY_CHARS);
+			bad |= buf_addstr(&b, " \xc2\xb7 ");
+		}
+		bad |= buf_printf(&b, "%lld %s", (long long)count,
+				  plural(count, "signature", "signatures"));
+		if (str_eq(s->policy, "closed"))
+			bad |= buf_addstr(&b, " \xc2\xb7 closed");
+		bad |= buf_addstr(&b, "</span></li>\n");
+	}
+	if (n)
+		bad |= buf_addstr(&b, "</ul>\n");
+	bad |= add_foot(&b, cfg);
+	free(title);
+	return finish(&b, bad);
+}
+
+/* ---- errors ---- */
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 400: return "Bad request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not found";
+	case 405: return "Method not allowed";
+	case 406: return "Not acceptable";
+	case 410: return "Gone";
+	case 413: return "Too large";
+	case 415: return "Unsupported media type";
+	case 429: return "Too many requests";
+	case 500: return "Server error";
+	case 503: return "Unavailable";
+	default: return status >= 500 ? "Server error" : "Error";
+	}
+}
+
+char *page_error(const struct config *cfg, int status, const char *message)
+{
+	char *title = xasprintf("%d %s", status, reason(status));
+	struct buf b;
+	int bad = 0;
+
+	buf_init(&b, LIMIT_SMALL_DOC_BYTES);
+	bad |= add_head(&b, "en", title, "<meta name=\"robots\" content=\"noindex\">\n");
+	bad |= buf_addstr(&b, "<h1>");
+	bad |= buf_add_html(&b, title);
+	bad |= buf_addstr(&b, "</h1>\n");
+	if (message && *message) {
+		bad |= buf_addstr(&b, "<p>");
+		bad |= add_cut(&b, message, ERROR_MESSAGE_CHARS);
+		bad |= buf_addstr(&b, "</p>\n");
+	}
+	bad |= add_foot(&b, cfg);
+	free(title);
+	if (bad) {
+		/* only a configuration of absurd size gets here; still answer a page */
+		buf_release(&b);
+		return xasprintf("<!doctype html>\n<title>%d</title>\n<h1>%d</h1>\n", status, status);
+	}
+	return buf_detach(&b);
+}

@@ -1,0 +1,42 @@
+/*
+ * The HTML pages: the statement's web page, the index of statements, and
+ * error pages. Pure: data in, a page out. No JavaScript anywhere.
+ *
+ * Every string from a stranger or a coordinator (titles, datelines, names,
+ * handles, countries, URLs) is HTML-escaped; only s->content_html, made by
+ * our importer, is inserted as it is.
+ */
+#ifndef SERVER_PAGES_H
+#define SERVER_PAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "activitypub/ctx.h"
+#include "activitypub/view.h"
+
+struct statement;
+
+/*
+ * The statement's page (B/s/SLUG for a browser): OpenGraph tags, the text,
+ * counts, the signatories of v (verified ones with handle and profile link,
+ * imported ones marked "listed by the coordinator"), how to sign, and a
+ * "Follow from your server" form (GET B/authorize_interaction with
+ * acct=<what the reader typed> and uri=<the actor id>).
+ * Caller frees. NULL only when the statement's own text passes
+ * LIMIT_PAGE_HTML_BYTES (signatories past it become "and N more").
+ */
+char *page_statement(const struct config *cfg, const struct statement_view *v);
+
+/*
+ * The index (B/): every statement with its dateline and signature count.
+ * list and signatures are n entries each (signatures[i] belongs to list[i]);
+ * borrowed. Caller frees; NULL only past LIMIT_PAGE_HTML_BYTES.
+ */
+char *page_index(const struct config *cfg, struct statement *const *list,
+		 const int64_t *signatures, size_t n);
+
+/* A small error page for status (404, 500...) with message (may be NULL). Caller frees. */
+char *page_error(const struct config *cfg, int status, const char *message);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * Unit tests of server/pages.c and server/assets.c: OpenGraph tags, no
+ * script anywhere, every stranger's string escaped, the sign box and the
+ * follow form, and a valid PNG avatar.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "server/assets.h"
+#include "server/pages.h"
+#include "store/store.h"
+#include "util/limits.h"
+#include "util/mem.h"
+
+#define B "https://st.example"
+
+static const struct config cfg = {
+	.base_url = B,
+	.authority = "st.example",
+	.sign_word = "sign",
+};
+
+static struct statement stmt = {
+	.id = 1,
+	.slug = "hov",
+	.title = "Hands off <b>Venezuela</b> & NOW!",
+	.lang = "en",
+	.dateline = "Friday 25 January 2019 <i>",
+	.summary = "We, the \"undersigned\" organisations, condemn.",
+	.content_html = "<p>We, the undersigned organisations, <em>strongly</em> condemn.</p>",
+	.policy = "open",
+	.published = 1548374400,
+	.updated = 1548460800,
+	.public_pem = "PEM",
+};
+
+static struct signatory sigs[] = {
+	{ .id = 1, .name = "Info PSM", .country = "", .actor_id = "https://psm.example/users/info",
+	  .handle = "@info@psm.example", .url = "https://psm.example/@info", .how = "mention",
+	  .state = "approved" },
+	{ .id = 2, .name = "Evil \"org\"", .country = "", .actor_id = "https://evil.example/u/x",
+	  .handle = "@x@evil.example", .url = "javascript:alert(1)", .how = "follow",
+	  .state = "approved" },
+	{ .id = 3, .name = "<script>alert(1)</script>", .country = "Malaysia", .how = "import",
+	  .state = "approved", .position = 1 },
+};
+
+static struct statement_view view(void)
+{
+	struct statement_view v = {
+		.s = &stmt,
+		.signatories = sigs,
+		.n_signatories = 3,
+		.followers = 5,
+		.likes = 7,
+		.shares = 1,
+		.signatures_approved = 3,
+	};
+
+	return v;
+}
+
+static void has(const char *page, const char *needle)
+{
+	if (!strstr(page, needle))
+		fail_msg("missing from the page: %s", needle);
+}
+
+static void statement_page_head(void **state)
+{
+	struct statement_view v = view();
+	char *p = page_statement(&cfg, &v);
+
+	(void)state;
+	assert_non_null(p);
+	assert_true(strncmp(p, "<!doctype html>\n<html lang=\"en\">", 32) == 0);
+	has(p, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+	has(p, "<title>Hands off &lt;b&gt;Venezuela&lt;/b&gt; &amp; NOW!</title>");
+	has(p, "<meta property=\"og:title\" content=\"Hands off &lt;b&gt;Venezuela&lt;/b&gt; "
+	       "&amp; NOW!\">");
+	has(p, "<meta property=\"og:description\" content=\"We, the &quot;undersigned&quot; "
+	       "organisations, condemn.\">");
+	has(p, "<meta property=\"og:type\" content=\"article\">");
+	has(p, "<meta property=\"og:url\" content=\"" B "/s/hov\">");
+	has(p, "<meta property=\"og:site_name\" content=\"st.example\">");
+	has(p, "<meta property=\"og:image\" content=\"" B "/s/hov/icon.png\">");
+	has(p, "<meta name=\"twitter:card\" content=\"summary\">");
+	has(p, "<link rel=\"alternate\" type=\"application/activity+json\" href=\"" B "/s/hov\">");
+	has(p, "<style>");
+	assert_null(strcasestr(p, "<script"));
+	assert_null(strstr(p, "<b>Venezuela"));
+	free(p);
+}
+
+static void statement_page_body(void **state)
+{
+	struct statement_view v = view();
+	char *p = page_statement(&cfg, &v);
+
+	(void)state;
+	has(p, "<h1>Hands off &lt;b&gt;Venezuela&lt;/b&gt; &amp; NOW!</h1>");
+	has(p, "<p class=\"dateline\">Friday 25 January 2019 &lt;i&gt;</p>");
+	has(p, stmt.content_html); /* trusted HTML, as it is */
+	has(p, "<strong>3</strong> signatures");
+	has(p, "<strong>5</strong> followers");
+	has(p, "<strong>7</strong> favourites");
+	has(p, "<strong>1</strong> boost<");
+	/* signatories */
+	has(p, "Signatories (3)");
+	has(p, "<a href=\"https://psm.example/@info\" rel=\"nofollow ugc\">Info PSM</a>");
+	has(p, "<code>@info@psm.example</code>");
+	has(p, "&lt;script&gt;alert(1)&lt;/script&gt;, Malaysia <span class=\"tag\">listed by "
+	       "the coordinator</span>");
+	assert_null(strstr(p, "<script>alert(1)"));
+	/* a javascript: profile URL is never a link; the actor id is used instead */
+	assert_null(strstr(p, "javascript:"));
+	has(p, "<a href=\"https://evil.example/u/x\" rel=\"nofollow ugc\">Evil &quot;org&quot;</a>");
+	/* how to sign */
+	has(p, "How to sign");
+	has(p, "<code class=\"copy\">@hov@st.example</code>");
+	has(p, "<code class=\"copy\">@hov@st.example sign</code>");
+	has(p, "<em>Organization</em>");
+	/* follow form */
+	has(p, "<form method=\"get\" action=\"" B "/authorize_interaction\">");
+	has(p, "<input type=\"hidden\" name=\"uri\" value=\"" B "/s/hov\">");
+	has(p, "name=\"acct\"");
+	has(p, "placeholder=\"you@your.server\"");
+	has(p, "<button type=\"submit\">");
+	has(p, "Published with Undersigned");
+	free(p);
+}
+
+static void statement_page_closed_and_empty(void **state)
+{
+	struct statement st = stmt;
+	struct statement_view v = view();
+	char *p;
+
+	(void)state;
+	st.policy = "closed";
+	st.lang = "";
+	v.s = &st;
+	v.n_signatories = 0;
+	v.signatures_approved = 0;
+	p = page_statement(&cfg, &v);
+	has(p, "<html lang=\"en\">");
+	has(p, "closed for signatures");
+	has(p, "No signatures yet.");
+	assert_null(strstr(p, "@hov@st.example sign"));
+	free(p);
+}
+
+static void statement_page_long_list(void **state)
+{
+	enum { N = 30000 };
+	struct signatory *many = xcalloc(N, sizeof(*many));
+	struct statement_view v = view();
+	char name[300];
+	char *p;
+	size_t i;
+
+	(void)state;
+	memset(name, 'y', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	for (i = 0; i < N; i++) {
+		many[i].name = name;
+		many[i].country = "Somewhere";
+	}
+	v.signatories = many;
+	v.n_signatories = N;
+	v.signatures_approved = N;
+	p = page_statement(&cfg, &v);
+	assert_non_null(p);
+	assert_true(strlen(p) <= LIMIT_PAGE_HTML_BYTES);
+	has(p, " more, in the <a href=\"" B "/s/hov/signatures\">");
+	has(p, "</html>");
+	/* names are cut for display */
+	assert_null(strstr(p, name));
+	free(p);
+	free(many);
+}
+
+static void index_page(void **state)
+{
+	struct statement other = stmt;
+	struct statement *list[] = { &stmt, &other };
+	int64_t counts[] = { 15, 1 };
+	char *p, *empty;
+
+	(void)state;
+	other.slug = "second";
+	other.title = "Second";
+	other.dateline = "";
+	other.policy = "closed";
+	p = page_index(&cfg, list, counts, 2);
+	has(p, "<!doctype html>");
+	has(p, "<title>Statements on st.example</title>");
+	has(p, "<a href=\"" B "/s/hov\"><strong>Hands off &lt;b&gt;Venezuela&lt;/b&gt; &amp; "
+	       "NOW!</strong></a>");
+	has(p, "Friday 25 January 2019 &lt;i&gt; \xc2\xb7 15 signatures");
+	has(p, "<a href=\"" B "/s/second\"><strong>Second</strong></a>");
+	has(p, "1 signature \xc2\xb7 closed");
+	assert_null(strcasestr(p, "<script"));
+	empty = page_index(&cfg, NULL, NULL, 0);
+	has(empty, "No statements yet.");
+	free(p);
+	free(empty);
+}
+
+static void error_page(void **state)
+{
+	char *p = page_error(&cfg, 404, "No statement <x> here");
+
+	(void)state;
+	has(p, "<title>404 Not found</title>");
+	has(p, "<h1>404 Not found</h1>");
+	has(p, "No statement &lt;x&gt; here");
+	assert_null(strcasestr(p, "<script"));
+	free(p);
+}
+
+static void icon_is_png(void **state)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	const unsigned char *p = asset_icon_png;
+	uint32_t w, h;
+
+	(void)state;
+	assert_true(asset_icon_png_len > 100);
+	assert_memory_equal(p, sig, 8);
+	assert_memory_equal(p + 12, "IHDR", 4);
+	w = (uint32_t)p[16] << 24 | (uint32_t)p[17] << 16 | (uint32_t)p[18] << 8 | p[19];
+	h = (uint32_t)p[20] << 24 | (uint32_t)p[21] << 16 | (uint32_t)p[22] << 8 | p[23];
+	assert_int_equal(w, 400);
+	assert_int_equal(h, 400);
+	assert_memory_equal(p + asset_icon_png_len - 8, "IEND", 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(statement_page_head),
+		cmocka_unit_test(statement_page_body),
+		cmocka_unit_test(statement_page_closed_and_empty),
+		cmocka_unit_test(statement_page_long_list),
+		cmocka_unit_test(index_page),
+		cmocka_unit_test(error_page),
+		cmocka_unit_test(icon_is_png),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
