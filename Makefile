@@ -28,7 +28,7 @@ endif
 SERVER_SRC := server/pages.c server/assets.c
 AP_SRC     := activitypub/documents.c
 CRYPTO_SRC := crypto/keys.c crypto/digest.c crypto/httpsig.c
-STORE_SRC  := store/db.c store/migrate.c store/statements.c store/signatories.c store/actors.c store/follows.c store/blocks.c store/queue.c
+STORE_SRC  := store/db.c store/migrate.c store/statements.c store/signatories.c store/actors.c store/follows.c store/blocks.c store/queue.c store/pool.c
 UTIL_SRC   := util/buf.c util/err.c util/log.c util/mem.c util/str.c util/url.c util/utf8.c
 
 LIB_SRC  := $(SERVER_SRC) $(AP_SRC) $(CRYPTO_SRC) $(STORE_SRC) $(UTIL_SRC)
@@ -38,7 +38,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libundersigned.a
 
 # One cmocka program per module.
-UNIT_TESTS := tests/unit/test_util.c tests/unit/test_crypto.c tests/unit/test_documents.c tests/unit/test_pages.c
+UNIT_TESTS := tests/unit/test_util.c tests/unit/test_crypto.c tests/unit/test_store.c tests/unit/test_documents.c tests/unit/test_pages.c
 UNIT_BINS  := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-plain test-san unit e2e run clean style banned bench

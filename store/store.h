@@ -20,14 +20,29 @@
 #include "util/err.h"
 
 struct store;
+struct signatory;
 
 /*
  * Open (creating if missing) and migrate the database at path.
  * Refuses, with ERR_INVALID, a file that is not sqlite or a sqlite db that is
- * not ours (foreign tables, or another application_id), writing nothing to it.
+ * not ours (foreign tables, or another application_id), writing nothing to it,
+ * and a db made by a newer version of the program (a higher schema version).
+ * WAL mode, synchronous=FULL, foreign keys on, and a 5 s busy timeout, so the
+ * CLI and the server can write to the same file at once. *out: close with store_close.
  */
 int store_open(const char *path, struct store **out, struct err *err);
 void store_close(struct store *st);
+
+/*
+ * A fixed set of n connections to one file, shared by threads (the HTTP
+ * server's). get borrows one, waiting while all are in use (never NULL);
+ * put gives it back. Close only when every connection is back; accepts NULL.
+ */
+struct store_pool;
+int store_pool_open(const char *path, size_t n, struct store_pool **out, struct err *err);
+struct store *store_pool_get(struct store_pool *pool);
+void store_pool_put(struct store_pool *pool, struct store *st);
+void store_pool_close(struct store_pool *pool);
 
 /* Settings of the server kept in the db (e.g. "base_url"). *out: caller frees, NULL if unset. */
 int store_setting_get(struct store *st, const char *key, char **out, struct err *err);
@@ -62,8 +77,19 @@ int store_statement_get_by_id(struct store *st, int64_t id, struct statement **o
 /* All statements, oldest first. *out is an array of *n pointers; free with statements_free. */
 int store_statement_list(struct store *st, struct statement ***out, size_t *n, struct err *err);
 void statements_free(struct statement **list, size_t n);
-/* Set updated = t (the post changed). */
+/* Set updated = t (the post changed). ERR_NOTFOUND for an unknown id. */
 int store_statement_touch(struct store *st, int64_t statement_id, int64_t t, struct err *err);
+/* policy: "open", "review" or "closed" (else ERR_INVALID). ERR_NOTFOUND for an unknown id. */
+int store_statement_set_policy(struct store *st, int64_t statement_id, const char *policy,
+			       struct err *err);
+/*
+ * Insert s (s->id is set) and its imported signatories in one transaction:
+ * either all of it is there afterwards or nothing. From sigs only name and
+ * country are read; positions are 0..n-1 in that order. ERR_EXISTS when the
+ * slug is taken.
+ */
+int store_statement_import(struct store *st, struct statement *s, const struct signatory *sigs,
+			   size_t n, struct err *err);
 
 /* ---- signatories ---- */
 
@@ -78,22 +104,62 @@ struct signatory {
 	char *state;    /* "pending", "approved", "rejected", "withdrawn" */
 	int64_t signed_at;
 	int position;   /* order: imported ones keep the file's order */
+	char *activity_id; /* the signing activity (Follow, Endorse, Create), NULL for imported */
 };
 
 void signatories_free(struct signatory *list, size_t n);
 
+/* An imported name: how "import", state "approved", signed_at now. */
 int store_signatory_add_imported(struct store *st, int64_t statement_id, const char *name,
 				 const char *country, int position, struct err *err);
 /*
  * Signatories of a statement in signing order (verified first by time, then
- * imported by position). state NULL means all; otherwise only that state.
- * offset/limit page the list (limit 0 = all).
+ * imported by position; ties by id). state NULL means all; otherwise only that
+ * state. offset/limit page the list (limit 0 = all). *out: array of *n
+ * structs (NULL when none), free with signatories_free.
  */
 int store_signatory_list(struct store *st, int64_t statement_id, const char *state,
 			 size_t offset, size_t limit, struct signatory **out, size_t *n,
 			 struct err *err);
 int store_signatory_count(struct store *st, int64_t statement_id, const char *state,
 			  int64_t *count, struct err *err);
+/*
+ * A verified signature. From sig: name, country (NULL = ""), actor_id, handle,
+ * url, how ("follow", "endorse" or "mention"), state, signed_at, activity_id.
+ * proof (may be NULL) is the verified request as JSON, kept for re-checking.
+ * One signature per (statement, actor): when the actor signed already,
+ * nothing changes (a rejection holds) and *created is false; when its
+ * signature was withdrawn, that row becomes this new signing (*created true).
+ * *id (may be NULL) is the row's id either way. ERR_INVALID for a bad how/state.
+ */
+int store_signatory_add_verified(struct store *st, int64_t statement_id,
+				 const struct signatory *sig, const char *proof, int64_t *id,
+				 bool *created, struct err *err);
+/* The signature of actor_id on a statement. ERR_NOTFOUND when none. *out: signatories_free(*out, 1). */
+int store_signatory_get(struct store *st, int64_t statement_id, const char *actor_id,
+			struct signatory **out, struct err *err);
+/* Coordinator's decision (or any state change) by signatory id. ERR_NOTFOUND, ERR_INVALID. */
+int store_signatory_set_state(struct store *st, int64_t id, const char *state,
+			      struct err *err);
+/*
+ * Withdraw actor_id's signature of a statement (Undo, Delete, Block, deleted
+ * mention): a pending or approved one becomes "withdrawn"; *changed says
+ * whether one did. Rejected ones stay rejected.
+ */
+int store_signatory_withdraw(struct store *st, int64_t statement_id, const char *actor_id,
+			     bool *changed, struct err *err);
+/* The stored proof of signatory id; *out NULL when none kept, caller frees. ERR_NOTFOUND. */
+int store_signatory_proof(struct store *st, int64_t id, char **out, struct err *err);
+/*
+ * Move: old_actor's signatures become new_actor's (with its handle and url),
+ * in every statement; where new_actor had signed already, old_actor's
+ * signature is withdrawn instead. *moved (may be NULL): signatures carried over.
+ */
+int store_signatory_move(struct store *st, const char *old_actor, const char *new_actor,
+			 const char *handle, const char *url, int64_t *moved, struct err *err);
+/* Update of an actor: refresh name, handle and url of its signatures (NULL keeps a field). */
+int store_signatory_refresh(struct store *st, const char *actor_id, const char *name,
+			    const char *handle, const char *url, struct err *err);
 
 /* ---- remote actors (a cache of what we fetched) ---- */
 
@@ -115,24 +181,37 @@ struct remote_actor {
 
 void remote_actor_free(struct remote_actor *a);
 
-/* Insert or replace by id. */
+/* Insert or replace by id (id and type required, else ERR_INVALID). */
 int store_actor_put(struct store *st, const struct remote_actor *a, struct err *err);
 /* ERR_NOTFOUND when not cached. */
 int store_actor_get(struct store *st, const char *id, struct remote_actor **out, struct err *err);
 /* Look up by publicKey.id. ERR_NOTFOUND when not cached. */
 int store_actor_get_by_key(struct store *st, const char *key_id, struct remote_actor **out,
 			   struct err *err);
-/* Remove the actor and everything it did: follows, likes, announces. */
+/*
+ * Remove the actor and everything it did: follows, likes, announces. Its
+ * signatures and mentions stay (withdraw with store_signatory_withdraw).
+ */
 int store_actor_delete(struct store *st, const char *id, struct err *err);
 
 /* ---- followers ---- */
 
-/* Add (idempotent: the same actor twice is one follower). follow_id is the Follow activity's id. */
+/*
+ * Add (idempotent: the same actor twice is one follower). follow_id is the
+ * Follow activity's id; a second Follow updates it. ERR_NOTFOUND for an
+ * unknown statement.
+ */
 int store_follower_add(struct store *st, int64_t statement_id, const char *actor_id,
 		       const char *follow_id, struct err *err);
 /* Remove; *removed says whether there was one. */
 int store_follower_remove(struct store *st, int64_t statement_id, const char *actor_id,
 			  bool *removed, struct err *err);
+/*
+ * Undo of a Follow: remove the follower whose Follow had the id follow_id,
+ * only when actor_id is the one who followed. *removed says whether there was one.
+ */
+int store_follower_remove_by_follow(struct store *st, const char *follow_id,
+				    const char *actor_id, bool *removed, struct err *err);
 int store_follower_count(struct store *st, int64_t statement_id, int64_t *count,
 			 struct err *err);
 /* Follower actor ids, oldest first, paged. *out: array of *n strings, free with strings_free. */
@@ -141,19 +220,31 @@ int store_follower_list(struct store *st, int64_t statement_id, size_t offset, s
 void strings_free(char **list, size_t n);
 /*
  * The distinct inboxes to deliver to for a statement: each follower's shared
- * inbox when it has one, else its own inbox (one per shared inbox, not per follower).
+ * inbox when it has one, else its own inbox (one per shared inbox, not per
+ * follower), sorted. Dead inboxes are left out, and so are followers whose
+ * actor is not in the cache (no inbox known). Free with strings_free.
  */
 int store_follower_inboxes(struct store *st, int64_t statement_id, char ***out, size_t *n,
+			   struct err *err);
+/* The same for followers and everyone who liked or announced the post (Update's audience). */
+int store_audience_inboxes(struct store *st, int64_t statement_id, char ***out, size_t *n,
 			   struct err *err);
 
 /* ---- reactions: likes and announces of the statement post ---- */
 
-/* kind is "like" or "announce". Idempotent per (statement, actor, kind). */
+/*
+ * kind is "like" or "announce" (else ERR_INVALID). Idempotent per (statement,
+ * actor, kind): a repeat replaces the row, so the newest activity_id is the
+ * one store_reaction_remove matches.
+ */
 int store_reaction_add(struct store *st, int64_t statement_id, const char *kind,
 		       const char *actor_id, const char *activity_id, struct err *err);
 /* Remove by the activity id that created it; *removed says whether there was one. */
 int store_reaction_remove(struct store *st, const char *activity_id, bool *removed,
 			  struct err *err);
+/* Undo of a Like or Announce: as store_reaction_remove, only when actor_id made it. */
+int store_reaction_undo(struct store *st, const char *activity_id, const char *actor_id,
+			bool *removed, struct err *err);
 int store_reaction_count(struct store *st, int64_t statement_id, const char *kind,
 			 int64_t *count, struct err *err);
 
@@ -164,16 +255,30 @@ int store_reaction_count(struct store *st, int64_t statement_id, const char *kin
  * (the same activity twice changes nothing).
  */
 int store_activity_seen(struct store *st, const char *activity_id, bool *first, struct err *err);
-/* Keep a Create (reply or mention) for the coordinator. */
+/*
+ * Forget one activity id (its handling failed or was refused, so the sender's
+ * retry must be handled, not taken for a duplicate). Unknown ids are fine.
+ */
+int store_activity_forget(struct store *st, const char *activity_id, struct err *err);
+/* Forget activity ids seen before the time before; *removed (may be NULL) counts them. */
+int store_activity_seen_prune(struct store *st, int64_t before, int64_t *removed,
+			      struct err *err);
+/* Keep a Create (reply or mention) for the coordinator. Idempotent per activity_id. */
 int store_mention_add(struct store *st, int64_t statement_id, const char *activity_id,
 		      const char *actor_id, const char *object_id, const char *json,
 		      struct err *err);
 
 /* ---- domain blocks ---- */
 
+/* Domains are compared lowercase, without a trailing dot. */
 int store_block_add(struct store *st, const char *domain, struct err *err);
 int store_block_remove(struct store *st, const char *domain, bool *removed, struct err *err);
+/*
+ * Whether domain or one of its parents is blocked ("example.com" blocks
+ * "a.example.com"). On a database error it logs and answers true (fails closed).
+ */
 bool store_block_has(struct store *st, const char *domain);
+/* Blocked domains, sorted; free with strings_free. */
 int store_block_list(struct store *st, char ***out, size_t *n, struct err *err);
 
 /* ---- delivery queue ---- */
@@ -190,25 +295,45 @@ struct delivery {
 
 void deliveries_free(struct delivery *list, size_t n);
 
-/* Queue body for each inbox in one transaction (dead inboxes are skipped). */
+/*
+ * Queue body for each inbox in one transaction (dead inboxes are skipped),
+ * due now. The body is stored once, however many inboxes.
+ */
 int store_delivery_add(struct store *st, int64_t statement_id, const char *body,
 		       char *const *inboxes, size_t n_inboxes, struct err *err);
 /*
- * Claim up to max deliveries due at now: they are leased until now + lease_s
- * (a crash before ack makes them due again: at-least-once).
+ * Claim up to max deliveries due at now, oldest due first: they are leased
+ * until now + lease_s (a crash before ack makes them due again: at-least-once).
+ * *out: array of *n (NULL when none), free with deliveries_free.
+ * Acknowledge each with done, retry or dead. Those three are no-ops for a row
+ * that is gone already (another worker finished it after the lease ran out).
  */
 int store_delivery_claim(struct store *st, int64_t now, int lease_s, size_t max,
 			 struct delivery **out, size_t *n, struct err *err);
 /* Delivered: remove the row. */
 int store_delivery_done(struct store *st, int64_t id, int status, struct err *err);
-/* Failed: count the attempt, set next_attempt_at, or drop it and mark the inbox dead. */
+/* Failed for now: count the attempt, record status, due again at next_attempt_at, lease cleared. */
 int store_delivery_retry(struct store *st, int64_t id, int status, int64_t next_attempt_at,
 			 struct err *err);
+/*
+ * Failed for good (410 Gone, or too many attempts): drop the row, mark its
+ * inbox dead, and drop the other queued deliveries to that inbox that no
+ * worker holds.
+ */
 int store_delivery_dead(struct store *st, int64_t id, int status, struct err *err);
+/* Rows in the queue (due or not, leased or not). */
 int store_delivery_pending(struct store *st, int64_t *count, struct err *err);
-/* Inboxes marked dead (410 Gone or too many failures) get no new deliveries. */
+/* The earliest next_attempt_at in the queue (*any false when the queue is empty). */
+int store_delivery_next_due(struct store *st, int64_t *when, bool *any, struct err *err);
+/*
+ * Inboxes marked dead (410 Gone or too many failures) get no new deliveries.
+ * On a database error it logs and answers false.
+ */
 bool store_inbox_is_dead(struct store *st, const char *inbox);
-/* Any activity from the inbox's host revives it. */
+/*
+ * Any activity from the inbox's host revives it: every dead inbox on host
+ * (a host name, or "host:port" whose port is ignored; compared lowercase).
+ */
 int store_inbox_revive_host(struct store *st, const char *host, struct err *err);
 
 #endif

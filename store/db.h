@@ -1,0 +1,85 @@
+/*
+ * Inside the store: the connection and the helpers every file of store/
+ * shares. The only header that includes <sqlite3.h>; never included outside
+ * store/ (store.h is the public face).
+ */
+#ifndef STORE_DB_H
+#define STORE_DB_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/err.h"
+
+/* PRAGMA application_id of our files: 0x556E6453, "UndS" in ASCII. */
+#define DB_APPLICATION_ID 1433298003
+/* Wait this long for another connection's write lock before failing. */
+#define DB_BUSY_TIMEOUT_MS 5000
+
+struct store {
+	sqlite3 *db;
+};
+
+enum db_tx { DB_READ, DB_WRITE };
+
+/*
+ * Turn the connection's last error into an ERR_IO in err, naming what failed
+ * (a disk full says "disk full", for the inbox to answer 503). Returns -ERR_IO;
+ * a constraint failure returns -ERR_INVALID.
+ */
+int db_fail(struct store *st, struct err *err, const char *what);
+
+/* Prepare one SQL statement (static text; values are bound, never pasted). */
+int db_prepare(struct store *st, const char *sql, sqlite3_stmt **out, struct err *err);
+/* Run SQL without values or results (schema, pragmas, BEGIN/COMMIT). */
+int db_exec(struct store *st, const char *sql, struct err *err);
+
+/*
+ * BEGIN IMMEDIATE for DB_WRITE: the write lock is taken at once, so two
+ * connections wait for each other through busy_timeout instead of failing
+ * with SQLITE_BUSY on a read-to-write upgrade. DB_READ: a deferred BEGIN,
+ * one snapshot for several SELECTs.
+ */
+int db_begin(struct store *st, enum db_tx tx, struct err *err);
+int db_commit(struct store *st, struct err *err);
+/* Roll back if a transaction is open; harmless otherwise. */
+void db_rollback(struct store *st);
+
+/* Bind s, or SQL NULL when s is NULL. Returns the sqlite result code. */
+int db_bind_text(sqlite3_stmt *s, int idx, const char *text);
+/* Bind an int64; 0 becomes SQL NULL (for optional references such as statement 0). */
+int db_bind_id_or_null(sqlite3_stmt *s, int idx, int64_t id);
+
+/*
+ * Step a statement that returns no row (INSERT/UPDATE/DELETE).
+ * 0, or db_fail(what). A UNIQUE violation returns -ERR_EXISTS.
+ */
+int db_step_done(struct store *st, sqlite3_stmt *s, struct err *err, const char *what);
+/*
+ * Step a statement expected to return one integer (SELECT count(*) ...).
+ * *found false when there was no row.
+ */
+int db_step_int64(struct store *st, sqlite3_stmt *s, int64_t *out, bool *found,
+		  struct err *err, const char *what);
+
+/* A copy of a text column, NULL for SQL NULL; caller frees. */
+char *db_column_dup(sqlite3_stmt *s, int col);
+
+/* Collect the first column of every row as strings (NULLs skipped). */
+int db_collect_strings(struct store *st, sqlite3_stmt *s, char ***out, size_t *n,
+		       struct err *err, const char *what);
+
+/* Schema: bring the database to the current version (migrate.c). */
+int db_migrate(struct store *st, struct err *err);
+/* Whether the open file is ours, new (no tables, application_id 0), or foreign. */
+int db_check_ours(struct store *st, const char *path, bool *is_new, struct err *err);
+
+/*
+ * The host of a URL or of a "host[:port]" authority, lowercase, without the
+ * port (an IPv6 literal keeps its brackets); NULL when there is none. Caller frees.
+ */
+char *db_host_of(const char *url_or_authority);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * The schema and its versions. PRAGMA user_version is the number of
+ * migrations applied; migrations[i] brings a database from version i to i+1
+ * and sets user_version itself. They run at open, in one IMMEDIATE
+ * transaction, so two processes opening a new file at once migrate it once.
+ * A released migration is never edited: a change is a new entry.
+ */
+#include "store/db.h"
+
+#include <stdbool.h>
+
+#define DB_STR2(x) #x
+#define DB_STR(x) DB_STR2(x)
+
+static const char *const migrations[] = {
+	/* 1: the first schema */
+	"PRAGMA application_id = " DB_STR(DB_APPLICATION_ID) ";"
+
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY NOT NULL,"
+	"  value TEXT NOT NULL"
+	");"
+
+	"CREATE TABLE statements ("
+	"  id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL,"
+	"  lang TEXT NOT NULL DEFAULT 'en',"
+	"  dateline TEXT NOT NULL DEFAULT '',"
+	"  summary TEXT NOT NULL DEFAULT '',"
+	"  content_html TEXT NOT NULL DEFAULT '',"
+	"  policy TEXT NOT NULL DEFAULT 'open' CHECK (policy IN ('open', 'review', 'closed')),"
+	"  published INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  public_pem TEXT NOT NULL,"
+	"  private_pem TEXT NOT NULL"
+	");"
+
+	/* actor_id NULL: imported. proof: the verified request, JSON. */
+	"CREATE TABLE signatories ("
+	"  id INTEGER PRIMARY KEY,"
+	"  statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  country TEXT NOT NULL DEFAULT '',"
+	"  actor_id TEXT,"
+	"  handle TEXT,"
+	"  url TEXT,"
+	"  how TEXT NOT NULL CHECK (how IN ('import', 'follow', 'endorse', 'mention')),"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'withdrawn')),"
+	"  signed_at INTEGER NOT NULL,"
+	"  position INTEGER NOT NULL DEFAULT 0,"
+	"  activity_id TEXT,"
+	"  proof TEXT"
+	");"
+	"CREATE UNIQUE INDEX signatories_actor ON signatories(statement_id, actor_id)"
+	"  WHERE actor_id IS NOT NULL;"
+	"CREATE INDEX signatories_by_actor ON signatories(actor_id) WHERE actor_id IS NOT NULL;"
+	/* The signing order of store_signatory_list, with and without a state filter. */
+	"CREATE INDEX signatories_order ON signatories(statement_id, actor_id IS NULL,"
+	"  CASE WHEN actor_id IS NULL THEN position ELSE signed_at END, id);"
+	"CREATE INDEX signatories_state_order ON signatories(statement_id, state, actor_id IS NULL,"
+	"  CASE WHEN actor_id IS NULL THEN position ELSE signed_at END, id);"
+
+	"CREATE TABLE remote_actors ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  name TEXT,"
+	"  preferred_username TEXT,"
+	"  handle TEXT,"
+	"  inbox TEXT,"
+	"  shared_inbox TEXT,"
+	"  url TEXT,"
+	"  icon TEXT,"
+	"  key_id TEXT,"
+	"  public_pem TEXT,"
+	"  document TEXT,"
+	"  fetched_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX remote_actors_key ON remote_actors(key_id);"
+
+	/* No foreign key to remote_actors: a follower may outlive its cached actor. */
+	"CREATE TABLE followers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,"
+	"  actor_id TEXT NOT NULL,"
+	"  follow_id TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (statement_id, actor_id)"
+	");"
+	"CREATE INDEX followers_actor ON followers(actor_id);"
+	"CREATE INDEX followers_order ON followers(statement_id, id);"
+
+	"CREATE TABLE reactions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('like', 'announce')),"
+	"  actor_id TEXT NOT NULL,"
+	"  activity_id TEXT NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (statement_id, kind, actor_id)"
+	");"
+	"CREATE INDEX reactions_actor ON reactions(actor_id);"
+
+	"CREATE TABLE activities_seen ("
+	"  id TEXT PRIMARY KEY NOT NULL,"
+	"  seen_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX activities_seen_at ON activities_seen(seen_at);"
+
+	/* Replies and mentions kept for the coordinator (and as proof of a mention signature). */
+	"CREATE TABLE mentions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,"
+	"  activity_id TEXT NOT NULL UNIQUE,"
+	"  actor_id TEXT NOT NULL,"
+	"  object_id TEXT,"
+	"  json TEXT NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX mentions_statement ON mentions(statement_id, id);"
+
+	"CREATE TABLE domain_blocks ("
+	"  domain TEXT PRIMARY KEY NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");"
+
+	/*
+	 * The delivery queue. A body is stored once however many inboxes it
+	 * goes to (one post to 30,000 shared inboxes is one row here);
+	 * statement_id NULL means the instance actor signs.
+	 */
+	"CREATE TABLE delivery_bodies ("
+	"  id INTEGER PRIMARY KEY,"
+	"  statement_id INTEGER REFERENCES statements(id) ON DELETE CASCADE,"
+	"  body TEXT NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE TABLE deliveries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  body_id INTEGER NOT NULL REFERENCES delivery_bodies(id) ON DELETE CASCADE,"
+	"  inbox TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  lease_until INTEGER,"
+	"  last_status INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX deliveries_due ON deliveries(next_attempt_at, id);"
+	"CREATE INDEX deliveries_body ON deliveries(body_id);"
+	"CREATE INDEX deliveries_inbox ON deliveries(inbox);"
+
+	/* host: the inbox URL's host, lowercase, no port (store_inbox_revive_host matches it). */
+	"CREATE TABLE dead_inboxes ("
+	"  inbox TEXT PRIMARY KEY NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  since INTEGER NOT NULL,"
+	"  last_status INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX dead_inboxes_host ON dead_inboxes(host);"
+
+	"PRAGMA user_version = 1;",
+};
+
+#define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+struct db_ident {
+	int64_t application_id;
+	int64_t user_version;
+	int64_t objects; /* tables, indexes, views, triggers */
+};
+
+static int db_pragma_int(struct store *st, const char *sql, int64_t *out, struct err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = db_prepare(st, sql, &s, err)))
+		return rc;
+	rc = db_step_int64(st, s, out, NULL, err, "read the database header");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int db_identify(struct store *st, struct db_ident *id, struct err *err)
+{
+	int rc;
+
+	if ((rc = db_pragma_int(st, "PRAGMA application_id", &id->application_id, err)) ||
+	    (rc = db_pragma_int(st, "PRAGMA user_version", &id->user_version, err)) ||
+	    (rc = db_pragma_int(st, "SELECT count(*) FROM sqlite_schema", &id->objects, err)))
+		return rc;
+	return 0;
+}
+
+/* ERR_INVALID unless the file is ours (at a version we know) or new. */
+static int db_judge(const struct db_ident *id, const char *path, bool *is_new,
+		    struct err *err)
+{
+	*is_new = false;
+	if (id->application_id == DB_APPLICATION_ID) {
+		if (id->user_version > DB_SCHEMA_VERSION)
+			return errorf(err, ERR_INVALID,
+				      "%s: database schema version %lld is newer than this "
+				      "program's (%d); use a newer undersigned",
+				      path, (long long)id->user_version, DB_SCHEMA_VERSION);
+		return 0;
+	}
+	if (id->application_id == 0 && id->objects == 0 && id->user_version == 0) {
+		*is_new = true;
+		return 0;
+	}
+	if (id->application_id != 0)
+		return errorf(err, ERR_INVALID,
+			      "%s: a sqlite database of another program (application_id 0x%08llx);"
+			      " not touching it",
+			      path, (unsigned long long)(uint32_t)id->application_id);
+	return errorf(err, ERR_INVALID,
+		      "%s: a sqlite database with tables that are not ours; not touching it", path);
+}
+
+int db_check_ours(struct store *st, const char *path, bool *is_new, struct err *err)
+{
+	struct db_ident id = { 0 };
+	int rc = db_identify(st, &id, err);
+
+	if (rc) {
+		int code = sqlite3_errcode(st->db);
+
+		if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+			return errorf(err, ERR_INVALID, "%s: not a sqlite database (%s)", path,
+				      sqlite3_errmsg(st->db));
+		return rc;
+	}
+	return db_judge(&id, path, is_new, err);
+}
+
+int db_migrate(struct store *st, struct err *err)
+{
+	struct db_ident id = { 0 };
+	bool is_new;
+	int rc;
+
+	if ((rc = db_begin(st, DB_WRITE, err)))
+		return rc;
+	/* Again inside the write lock: another process may have created the schema meanwhile. */
+	if ((rc = db_identify(st, &id, err)) || (rc = db_judge(&id, "database", &is_new, err)))
+		goto out;
+	for (int v = (int)id.user_version; v < DB_SCHEMA_VERSION; v++) {
+		if (sqlite3_exec(st->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK) {
+			rc = db_fail(st, err, "schema migration");
+			goto out;
+		}
+	}
+	rc = db_commit(st, err);
+out:
+	if (rc)
+		db_rollback(st);
+	return rc;
+}

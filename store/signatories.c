@@ -1,0 +1,408 @@
+/*
+ * Signatories: imported names, and verified signatures with their proof.
+ * The signing order: verified ones by time, then imported ones by position.
+ */
+#include "store/db.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "util/mem.h"
+#include "util/str.h"
+
+#define SIGNATORY_COLUMNS \
+	"id, name, country, actor_id, handle, url, how, state, signed_at, position, activity_id"
+#define SIGNATORY_ORDER                                                                   \
+	" ORDER BY statement_id, actor_id IS NULL,"                                         \
+	" CASE WHEN actor_id IS NULL THEN position ELSE signed_at END, id"
+
+static bool state_ok(const char *state)
+{
+	return str_eq(state, "pending") || str_eq(state, "approved") ||
+	       str_eq(state, "rejected") || str_eq(state, "withdrawn");
+}
+
+static void signatory_release(struct signatory *g)
+{
+	free(g->name);
+	free(g->country);
+	free(g->actor_id);
+	free(g->handle);
+	free(g->url);
+	free(g->how);
+	free(g->state);
+	free(g->activity_id);
+}
+
+void signatories_free(struct signatory *list, size_t n)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < n; i++)
+		signatory_release(&list[i]);
+	free(list);
+}
+
+static void signatory_from_row(sqlite3_stmt *q, struct signatory *g)
+{
+	g->id = sqlite3_column_int64(q, 0);
+	g->name = db_column_dup(q, 1);
+	g->country = db_column_dup(q, 2);
+	g->actor_id = db_column_dup(q, 3);
+	g->handle = db_column_dup(q, 4);
+	g->url = db_column_dup(q, 5);
+	g->how = db_column_dup(q, 6);
+	g->state = db_column_dup(q, 7);
+	g->signed_at = sqlite3_column_int64(q, 8);
+	g->position = sqlite3_column_int(q, 9);
+	g->activity_id = db_column_dup(q, 10);
+}
+
+int store_signatory_add_imported(struct store *st, int64_t statement_id, const char *name,
+				 const char *country, int position, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (!name || !*name)
+		return errorf(err, ERR_INVALID, "an imported signatory needs a name");
+	if ((rc = db_prepare(st,
+			     "INSERT INTO signatories (statement_id, name, country, how, state,"
+			     " signed_at, position)"
+			     " VALUES (?1, ?2, coalesce(?3, ''), 'import', 'approved', ?4, ?5)",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, statement_id) || db_bind_text(q, 2, name) ||
+	    db_bind_text(q, 3, country) || sqlite3_bind_int64(q, 4, (int64_t)time(NULL)) ||
+	    sqlite3_bind_int(q, 5, position))
+		rc = db_fail(st, err, "add imported signatory");
+	else
+		rc = db_step_done(st, q, err, "add imported signatory");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_signatory_list(struct store *st, int64_t statement_id, const char *state,
+			 size_t offset, size_t limit, struct signatory **out, size_t *n,
+			 struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	struct signatory *list = NULL;
+	size_t len = 0, cap = 0;
+	int rc, step;
+
+	*out = NULL;
+	*n = 0;
+	/* Two texts rather than "?2 IS NULL OR state = ?2", so each uses its index. */
+	if ((rc = db_prepare(st,
+			     state ? "SELECT " SIGNATORY_COLUMNS " FROM signatories"
+				     " WHERE statement_id = ?1 AND state = ?2" SIGNATORY_ORDER
+				     " LIMIT ?3 OFFSET ?4"
+				   : "SELECT " SIGNATORY_COLUMNS " FROM signatories"
+				     " WHERE statement_id = ?1" SIGNATORY_ORDER
+				     " LIMIT ?3 OFFSET ?4",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, statement_id) || (state && db_bind_text(q, 2, state)) ||
+	    sqlite3_bind_int64(q, 3, limit ? (int64_t)limit : -1) ||
+	    sqlite3_bind_int64(q, 4, (int64_t)offset)) {
+		rc = db_fail(st, err, "list signatories");
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			list = xrealloc(list, cap * sizeof(*list));
+		}
+		signatory_from_row(q, &list[len++]);
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_fail(st, err, "list signatories");
+		signatories_free(list, len);
+		goto out;
+	}
+	*out = list;
+	*n = len;
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_signatory_count(struct store *st, int64_t statement_id, const char *state,
+			  int64_t *count, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*count = 0;
+	if ((rc = db_prepare(st,
+			     state ? "SELECT count(*) FROM signatories"
+				     " WHERE statement_id = ?1 AND state = ?2"
+				   : "SELECT count(*) FROM signatories WHERE statement_id = ?1",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, statement_id) || (state && db_bind_text(q, 2, state)))
+		rc = db_fail(st, err, "count signatories");
+	else
+		rc = db_step_int64(st, q, count, NULL, err, "count signatories");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_signatory_add_verified(struct store *st, int64_t statement_id,
+				 const struct signatory *sig, const char *proof, int64_t *id,
+				 bool *created, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	char *state = NULL;
+	int rc, step;
+
+	if (id)
+		*id = 0;
+	if (created)
+		*created = false;
+	if (!sig->actor_id || !sig->name)
+		return errorf(err, ERR_INVALID, "a verified signatory needs an actor id and a name");
+	if (!str_eq(sig->how, "follow") && !str_eq(sig->how, "endorse") &&
+	    !str_eq(sig->how, "mention"))
+		return errorf(err, ERR_INVALID, "how must be follow, endorse or mention");
+	if (!state_ok(sig->state))
+		return errorf(err, ERR_INVALID, "unknown signature state '%s'",
+			      sig->state ? sig->state : "(null)");
+	if ((rc = db_begin(st, DB_WRITE, err)))
+		return rc;
+	if ((rc = db_prepare(st,
+			     "SELECT id, state FROM signatories"
+			     " WHERE statement_id = ?1 AND actor_id = ?2",
+			     &q, err)))
+		goto out;
+	if (sqlite3_bind_int64(q, 1, statement_id) || db_bind_text(q, 2, sig->actor_id)) {
+		rc = db_fail(st, err, "add signatory");
+		goto out;
+	}
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		if (id)
+			*id = sqlite3_column_int64(q, 0);
+		state = db_column_dup(q, 1);
+	} else if (step != SQLITE_DONE) {
+		rc = db_fail(st, err, "add signatory");
+		goto out;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+
+	if (state && !str_eq(state, "withdrawn")) {
+		/* Signed already (or rejected by the coordinator, which holds): no change. */
+		rc = db_commit(st, err);
+		goto out;
+	}
+	if (state) {
+		/* Signing again after a withdrawal: the same row, a new signing. */
+		rc = db_prepare(st,
+				"UPDATE signatories SET name = ?3, country = coalesce(?4, ''),"
+				" handle = ?5, url = ?6, how = ?7, state = ?8, signed_at = ?9,"
+				" activity_id = ?10, proof = ?11"
+				" WHERE statement_id = ?1 AND actor_id = ?2",
+				&q, err);
+	} else {
+		rc = db_prepare(st,
+				"INSERT INTO signatories (statement_id, actor_id, name, country,"
+				" handle, url, how, state, signed_at, activity_id, proof)"
+				" VALUES (?1, ?2, ?3, coalesce(?4, ''), ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+				&q, err);
+	}
+	if (rc)
+		goto out;
+	if (sqlite3_bind_int64(q, 1, statement_id) || db_bind_text(q, 2, sig->actor_id) ||
+	    db_bind_text(q, 3, sig->name) || db_bind_text(q, 4, sig->country) ||
+	    db_bind_text(q, 5, sig->handle) || db_bind_text(q, 6, sig->url) ||
+	    db_bind_text(q, 7, sig->how) || db_bind_text(q, 8, sig->state) ||
+	    sqlite3_bind_int64(q, 9, sig->signed_at) || db_bind_text(q, 10, sig->activity_id) ||
+	    db_bind_text(q, 11, proof)) {
+		rc = db_fail(st, err, "add signatory");
+		goto out;
+	}
+	if ((rc = db_step_done(st, q, err, "add signatory")))
+		goto out;
+	if (id && !state)
+		*id = sqlite3_last_insert_rowid(st->db);
+	if ((rc = db_commit(st, err)))
+		goto out;
+	if (created)
+		*created = true;
+out:
+	if (rc)
+		db_rollback(st);
+	sqlite3_finalize(q);
+	free(state);
+	return rc;
+}
+
+int store_signatory_get(struct store *st, int64_t statement_id, const char *actor_id,
+			struct signatory **out, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, step;
+
+	*out = NULL;
+	if ((rc = db_prepare(st,
+			     "SELECT " SIGNATORY_COLUMNS " FROM signatories"
+			     " WHERE statement_id = ?1 AND actor_id = ?2",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, statement_id) || db_bind_text(q, 2, actor_id)) {
+		rc = db_fail(st, err, "get signatory");
+		goto out;
+	}
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		*out = xcalloc(1, sizeof(**out));
+		signatory_from_row(q, *out);
+	} else if (step == SQLITE_DONE) {
+		rc = errorf(err, ERR_NOTFOUND, "%s has not signed statement %lld",
+			    actor_id ? actor_id : "(null)", (long long)statement_id);
+	} else {
+		rc = db_fail(st, err, "get signatory");
+	}
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_signatory_set_state(struct store *st, int64_t id, const char *state,
+			      struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (!state_ok(state))
+		return errorf(err, ERR_INVALID, "unknown signature state '%s'",
+			      state ? state : "(null)");
+	if ((rc = db_prepare(st, "UPDATE signatories SET state = ?2 WHERE id = ?1", &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, id) || db_bind_text(q, 2, state))
+		rc = db_fail(st, err, "set signature state");
+	else if (!(rc = db_step_done(st, q, err, "set signature state")) &&
+		 sqlite3_changes(st->db) == 0)
+		rc = errorf(err, ERR_NOTFOUND, "no signatory with id %lld", (long long)id);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_signatory_withdraw(struct store *st, int64_t statement_id, const char *actor_id,
+			     bool *changed, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (changed)
+		*changed = false;
+	if ((rc = db_prepare(st,
+			     "UPDATE signatories SET state = 'withdrawn'"
+			     " WHERE statement_id = ?1 AND actor_id = ?2"
+			     " AND state IN ('pending', 'approved')",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, statement_id) || db_bind_text(q, 2, actor_id))
+		rc = db_fail(st, err, "withdraw signature");
+	else if (!(rc = db_step_done(st, q, err, "withdraw signature")) && changed)
+		*changed = sqlite3_changes(st->db) > 0;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_signatory_proof(struct store *st, int64_t id, char **out, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, step;
+
+	*out = NULL;
+	if ((rc = db_prepare(st, "SELECT proof FROM signatories WHERE id = ?1", &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, id)) {
+		rc = db_fail(st, err, "get proof");
+		goto out;
+	}
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		*out = db_column_dup(q, 0);
+	else if (step == SQLITE_DONE)
+		rc = errorf(err, ERR_NOTFOUND, "no signatory with id %lld", (long long)id);
+	else
+		rc = db_fail(st, err, "get proof");
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_signatory_move(struct store *st, const char *old_actor, const char *new_actor,
+			 const char *handle, const char *url, int64_t *moved, struct err *err)
+{
+	sqlite3_stmt *q = NULL, *w = NULL;
+	int rc;
+
+	if (moved)
+		*moved = 0;
+	if (!old_actor || !new_actor)
+		return errorf(err, ERR_INVALID, "a move needs the old and the new actor");
+	if ((rc = db_begin(st, DB_WRITE, err)))
+		return rc;
+	/* Where the new account has not signed yet, the signature becomes its own. */
+	if ((rc = db_prepare(st,
+			     "UPDATE signatories SET actor_id = ?2, handle = ?3, url = ?4"
+			     " WHERE actor_id = ?1 AND NOT EXISTS (SELECT 1 FROM signatories n"
+			     "  WHERE n.statement_id = signatories.statement_id"
+			     "  AND n.actor_id = ?2)",
+			     &q, err)))
+		goto out;
+	if (db_bind_text(q, 1, old_actor) || db_bind_text(q, 2, new_actor) ||
+	    db_bind_text(q, 3, handle) || db_bind_text(q, 4, url)) {
+		rc = db_fail(st, err, "move signatures");
+		goto out;
+	}
+	if ((rc = db_step_done(st, q, err, "move signatures")))
+		goto out;
+	if (moved)
+		*moved = sqlite3_changes(st->db);
+	/* Where it has, the old account's signature is a duplicate: withdrawn. */
+	if ((rc = db_prepare(st,
+			     "UPDATE signatories SET state = 'withdrawn'"
+			     " WHERE actor_id = ?1 AND state IN ('pending', 'approved')",
+			     &w, err)))
+		goto out;
+	if (db_bind_text(w, 1, old_actor)) {
+		rc = db_fail(st, err, "move signatures");
+		goto out;
+	}
+	if ((rc = db_step_done(st, w, err, "move signatures")))
+		goto out;
+	rc = db_commit(st, err);
+out:
+	if (rc)
+		db_rollback(st);
+	sqlite3_finalize(q);
+	sqlite3_finalize(w);
+	return rc;
+}
+
+int store_signatory_refresh(struct store *st, const char *actor_id, const char *name,
+			    const char *handle, const char *url, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = db_prepare(st,
+			     "UPDATE signatories SET name = coalesce(?2, name),"
+			     " handle = coalesce(?3, handle), url = coalesce(?4, url)"
+			     " WHERE actor_id = ?1",
+			     &q, err)))
+		return rc;
+	if (db_bind_text(q, 1, actor_id) || db_bind_text(q, 2, name) ||
+	    db_bind_text(q, 3, handle) || db_bind_text(q, 4, url))
+		rc = db_fail(st, err, "refresh signatory");
+	else
+		rc = db_step_done(st, q, err, "refresh signatory");
+	sqlite3_finalize(q);
+	return rc;
+}
