@@ -26,8 +26,9 @@ enum db_tx { DB_READ, DB_WRITE };
 
 /*
  * Turn the connection's last error into an ERR_IO in err, naming what failed
- * (a disk full says "disk full", for the inbox to answer 503). Returns -ERR_IO;
- * a constraint failure returns -ERR_INVALID.
+ * (a disk full says "disk full", for the inbox to answer 503). Returns -ERR_IO,
+ * except for constraints: UNIQUE -ERR_EXISTS, FOREIGN KEY -ERR_NOTFOUND,
+ * CHECK / NOT NULL -ERR_INVALID.
  */
 int db_fail(struct store *st, struct err *err, const char *what);
 
