@@ -25,8 +25,8 @@ BIN      := undersigned
 endif
 
 # The sources, in the order a request travels through them (bottom layer last).
-SERVER_SRC := server/pages.c server/assets.c
-AP_SRC     := activitypub/documents.c
+SERVER_SRC := server/pages.c server/assets.c server/http.c server/router.c server/cli.c server/web.c server/import.c
+AP_SRC     := activitypub/documents.c activitypub/reply.c activitypub/request.c activitypub/serve.c activitypub/keyring.c activitypub/activity.c
 CRYPTO_SRC := crypto/keys.c crypto/digest.c crypto/httpsig.c
 STORE_SRC  := store/db.c store/migrate.c store/statements.c store/signatories.c store/actors.c store/follows.c store/blocks.c store/queue.c store/pool.c
 UTIL_SRC   := util/buf.c util/err.c util/log.c util/mem.c util/str.c util/url.c util/utf8.c

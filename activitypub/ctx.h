@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 struct store;
+struct deliver;
 
 struct config {
 	const char *base_url;  /* "https://statements.example.org", no trailing slash */
@@ -21,6 +22,7 @@ struct config {
 struct ctx {
 	const struct config *cfg;
 	struct store *store;   /* this thread's connection */
+	struct deliver *deliver; /* the delivery worker to wake; NULL in the CLI and tests */
 };
 
 #endif

@@ -1,1 +1,43 @@
-int main(void) { return 0; }
+/* Undersigned: publish joint statements to the fediverse and collect signatures. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activitypub/version.h"
+#include "server/cli.h"
+#include "util/log.h"
+#include "util/str.h"
+
+static const char usage[] =
+	"usage: undersigned serve --db FILE --base-url URL [--listen ADDR:PORT]\n"
+	"                         [--allow-private-network] [--update-interval SECONDS]\n"
+	"       undersigned statement import --db FILE --slug SLUG --file TEXTFILE\n"
+	"       undersigned statement list   --db FILE\n"
+	"       undersigned block add|remove|list --db FILE [DOMAIN]\n"
+	"       undersigned --version\n";
+
+int main(int argc, char **argv)
+{
+	const char *level = getenv("UNDERSIGNED_LOG");
+
+	if (str_eq(level, "debug"))
+		log_set_level(LOG_DEBUG);
+	else if (str_eq(level, "warn"))
+		log_set_level(LOG_WARN);
+	if (argc < 2 || str_eq(argv[1], "--help") || str_eq(argv[1], "-h")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 1 : 0;
+	}
+	if (str_eq(argv[1], "--version")) {
+		printf("undersigned %s\n", UNDERSIGNED_VERSION);
+		return 0;
+	}
+	if (str_eq(argv[1], "serve"))
+		return cli_serve(argc - 1, argv + 1);
+	if (str_eq(argv[1], "statement"))
+		return cli_statement(argc - 1, argv + 1);
+	if (str_eq(argv[1], "block"))
+		return cli_block(argc - 1, argv + 1);
+	fputs(usage, stderr);
+	return cli_fail("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,42 @@
+/*
+ * What a handler answers: a status, a content type and a body. Handlers
+ * never see the HTTP library; server/http.c turns a reply into a response.
+ */
+#ifndef ACTIVITYPUB_REPLY_H
+#define ACTIVITYPUB_REPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CT_ACTIVITY "application/activity+json"
+#define CT_JRD "application/jrd+json"
+#define CT_JSON "application/json"
+#define CT_HTML "text/html; charset=utf-8"
+#define CT_XRD "application/xrd+xml"
+#define CT_PNG "image/png"
+#define CT_NODEINFO "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\""
+
+struct reply {
+	int status;
+	const char *content_type; /* a static string */
+	char *body;               /* owned; NULL for no body */
+	size_t len;
+	const void *static_body;  /* used instead of body when set (not freed) */
+	char *location;           /* owned; Location header for redirects */
+	bool vary_accept;         /* add "Vary: Accept" (content negotiation) */
+	const char *cache;        /* Cache-Control value, static, or NULL */
+	const char *allow;        /* Allow header for a 405, static, or NULL */
+};
+
+void reply_init(struct reply *r);
+void reply_release(struct reply *r);
+
+/* Take ownership of body (a C string). */
+void reply_take(struct reply *r, int status, const char *content_type, char *body);
+/* A JSON error {"error": "<message>"}; the message is formatted and escaped. */
+void reply_error(struct reply *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A redirect to location (copied). */
+void reply_redirect(struct reply *r, int status, const char *location);
+
+#endif

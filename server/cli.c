@@ -1,0 +1,364 @@
+/*
+ * The subcommands. Each parses its options, opens the store, does one thing,
+ * and prints a one-line error with exit code 1 when anything is wrong.
+ */
+#include "server/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "activitypub/ctx.h"
+#include "activitypub/keyring.h"
+#include "crypto/keys.h"
+#include "server/http.h"
+#include "server/import.h"
+#include "server/router.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/limits.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/str.h"
+#include "util/url.h"
+
+int cli_fail(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "undersigned: %s\n", msg);
+	return 1;
+}
+
+/* The options any subcommand may take; each command checks the ones it needs. */
+struct opts {
+	const char *db;
+	const char *slug;
+	const char *file;
+	const char *base_url;
+	const char *listen;
+	const char *update_interval;
+	bool allow_private;
+	int first_arg; /* index of the first non-option argument */
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "slug", required_argument, NULL, 's' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "base-url", required_argument, NULL, 'b' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "update-interval", required_argument, NULL, 'u' },
+		{ "allow-private-network", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->db = optarg; break;
+		case 's': o->slug = optarg; break;
+		case 'f': o->file = optarg; break;
+		case 'b': o->base_url = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 'u': o->update_interval = optarg; break;
+		case 'p': o->allow_private = true; break;
+		default:
+			return cli_fail("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	o->first_arg = optind;
+	if (!o->db)
+		return cli_fail("--db FILE is required");
+	return 0;
+}
+
+static int open_store(const char *path, struct store **st)
+{
+	struct err err;
+
+	if (store_open(path, st, &err))
+		return cli_fail("%s: %s", path, err.msg);
+	return 0;
+}
+
+/* Read a whole file of at most max bytes; caller frees *out. */
+static int read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return cli_fail("%s: %s", path, strerror(errno));
+	buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(&b, chunk, n) < 0) {
+			fclose(f);
+			return cli_fail("%s: larger than %zu bytes", path, max);
+		}
+	}
+	if (ferror(f)) {
+		fclose(f);
+		buf_release(&b);
+		return cli_fail("%s: read error", path);
+	}
+	fclose(f);
+	*len = b.len;
+	*out = buf_detach(&b);
+	return 0;
+}
+
+static int statement_import(const struct opts *o)
+{
+	struct statement_doc doc = { 0 };
+	struct statement s = { 0 };
+	struct signatory *sigs = NULL;
+	struct store *st = NULL;
+	struct err err;
+	char *text = NULL;
+	char *priv = NULL, *pub = NULL;
+	size_t len;
+	int rc = 1;
+
+	if (!o->slug || !o->file)
+		return cli_fail("statement import needs --slug SLUG and --file TEXTFILE");
+	if (!router_slug_valid(o->slug, strlen(o->slug)))
+		return cli_fail("slug '%s': use 1-%d of a-z 0-9 - _, starting with a letter or digit",
+				o->slug, LIMIT_SLUG_BYTES);
+	/* Parse before opening the db so that a bad file writes nothing. */
+	if (read_file(o->file, LIMIT_STATEMENT_FILE_BYTES, &text, &len))
+		return 1;
+	if (import_parse(text, len, &doc, &err)) {
+		cli_fail("%s: %s", o->file, err.msg);
+		goto out;
+	}
+	if (open_store(o->db, &st))
+		goto out;
+	if (key_generate_rsa(2048, &priv, &pub, &err)) {
+		cli_fail("key generation: %s", err.msg);
+		goto out;
+	}
+	s.slug = (char *)o->slug;
+	s.title = doc.title;
+	s.lang = doc.lang;
+	s.dateline = doc.dateline;
+	s.summary = doc.summary;
+	s.content_html = doc.content_html;
+	s.policy = (char *)"open";
+	s.published = s.updated = (int64_t)time(NULL);
+	s.public_pem = pub;
+	s.private_pem = priv;
+	sigs = xcalloc(doc.n_signatories ? doc.n_signatories : 1, sizeof(*sigs));
+	for (size_t i = 0; i < doc.n_signatories; i++) {
+		sigs[i].name = doc.signatories[i].name;
+		sigs[i].country = doc.signatories[i].country;
+		sigs[i].position = (int)i + 1;
+	}
+	if (store_statement_import(st, &s, sigs, doc.n_signatories, &err)) {
+		cli_fail("%s", err.code == ERR_EXISTS
+					? "a statement with that slug exists already"
+					: err.msg);
+		goto out;
+	}
+	printf("imported '%s': %s (%zu signatories)\n", o->slug, doc.title, doc.n_signatories);
+	rc = 0;
+out:
+	key_pem_free(priv);
+	free(pub);
+	free(sigs);
+	free(text);
+	statement_doc_release(&doc);
+	store_close(st);
+	return rc;
+}
+
+static int statement_list(const struct opts *o)
+{
+	struct statement **list = NULL;
+	struct store *st = NULL;
+	struct err err;
+	size_t n = 0;
+	int rc = 1;
+
+	if (open_store(o->db, &st))
+		return 1;
+	if (store_statement_list(st, &list, &n, &err)) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t signed_n = 0, followers = 0;
+
+		store_signatory_count(st, list[i]->id, "approved", &signed_n, NULL);
+		store_follower_count(st, list[i]->id, &followers, NULL);
+		printf("%-24s %-7s %5lld signatories %5lld followers  %s\n", list[i]->slug,
+		       list[i]->policy, (long long)signed_n, (long long)followers, list[i]->title);
+	}
+	if (n == 0)
+		printf("no statements yet: undersigned statement import --db %s --slug SLUG --file FILE\n",
+		       o->db);
+	rc = 0;
+out:
+	statements_free(list, n);
+	store_close(st);
+	return rc;
+}
+
+int cli_statement(int argc, char **argv)
+{
+	struct opts o;
+	const char *what = argc > 1 ? argv[1] : "";
+
+	if (parse_opts(argc - 1, argv + 1, &o))
+		return 1;
+	if (str_eq(what, "import"))
+		return statement_import(&o);
+	if (str_eq(what, "list"))
+		return statement_list(&o);
+	return cli_fail("statement: expected import or list, not '%s'", what);
+}
+
+int cli_block(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	struct store *st = NULL;
+	struct opts o;
+	struct err err;
+	const char *domain;
+	int rc = 1;
+
+	if (parse_opts(argc - 1, argv + 1, &o))
+		return 1;
+	domain = o.first_arg < argc - 1 ? argv[1 + o.first_arg] : NULL;
+	if (!str_eq(what, "list") && (!domain || !*domain))
+		return cli_fail("block %s: which domain?", what);
+	if (!str_eq(what, "add") && !str_eq(what, "remove") && !str_eq(what, "list"))
+		return cli_fail("block: expected add, remove or list, not '%s'", what);
+	if (open_store(o.db, &st))
+		return 1;
+	if (str_eq(what, "add")) {
+		if (store_block_add(st, domain, &err))
+			goto fail;
+		printf("blocked %s\n", domain);
+	} else if (str_eq(what, "remove")) {
+		bool removed = false;
+
+		if (store_block_remove(st, domain, &removed, &err))
+			goto fail;
+		if (!removed) {
+			cli_fail("%s was not blocked", domain);
+			goto out;
+		}
+		printf("unblocked %s\n", domain);
+	} else {
+		char **list = NULL;
+		size_t n = 0;
+
+		if (store_block_list(st, &list, &n, &err))
+			goto fail;
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", list[i]);
+		strings_free(list, n);
+	}
+	rc = 0;
+	goto out;
+fail:
+	cli_fail("%s", err.msg);
+out:
+	store_close(st);
+	return rc;
+}
+
+/* The configuration from the command line; strings point into argv or into u. */
+static int serve_config(const struct opts *o, struct url *u, struct config *cfg)
+{
+	struct err err;
+	int64_t interval = 300;
+
+	if (!o->base_url)
+		return cli_fail("serve needs --base-url URL (the public URL, e.g. https://statements.example.org)");
+	if (url_parse(o->base_url, u, &err))
+		return cli_fail("--base-url: %s", err.msg);
+	if (!str_eq(u->path, "/") || u->query)
+		return cli_fail("--base-url '%s': give only scheme, host and port, no path", o->base_url);
+	if (o->update_interval &&
+	    (!str_to_i64(o->update_interval, &interval) || interval < 0 || interval > 86400))
+		return cli_fail("--update-interval '%s': seconds from 0 to 86400", o->update_interval);
+	cfg->authority = u->authority;
+	cfg->listen = o->listen ? o->listen : "127.0.0.1:8080";
+	cfg->allow_private_network = o->allow_private;
+	cfg->update_interval_s = (int)interval;
+	cfg->sign_word = "sign";
+	return 0;
+}
+
+int cli_serve(int argc, char **argv)
+{
+	struct http_server *http = NULL;
+	struct store_pool *pool = NULL;
+	struct store *st = NULL;
+	struct config cfg = { 0 };
+	struct ctx ctx = { 0 };
+	struct url u;
+	struct err err;
+	sigset_t sigs;
+	char *base = NULL;
+	int sig, rc = 1;
+	struct opts o;
+
+	memset(&u, 0, sizeof(u));
+	if (parse_opts(argc, argv, &o) || serve_config(&o, &u, &cfg))
+		goto out;
+	base = xasprintf("%s://%s", u.scheme, u.authority);
+	cfg.base_url = base;
+	if (open_store(o.db, &st))
+		goto out;
+	if (keyring_instance_ensure(st, &err) || store_setting_set(st, "base_url", base, &err)) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	if (store_pool_open(o.db, LIMIT_HTTP_THREADS, &pool, &err)) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	ctx.cfg = &cfg;
+	/* Block the stop signals before any thread starts, then wait for them here. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* DELIVER_START */
+	if (http_start(&ctx, pool, cfg.listen, &http, &err)) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	log_info("serving %s on %s (db %s)", base, cfg.listen, o.db);
+	sigwait(&sigs, &sig);
+	log_info("signal %d: stopping", sig);
+	rc = 0;
+out:
+	http_stop(http);
+	store_pool_close(pool);
+	store_close(st);
+	url_release(&u);
+	free(base);
+	return rc;
+}

@@ -1,0 +1,339 @@
+/*
+ * libmicrohttpd glue: the only file that includes <microhttpd.h>. It turns a
+ * connection into a struct request, calls the router, turns the struct reply
+ * into a response, and logs one line per request.
+ */
+#include "server/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "activitypub/ctx.h"
+#include "activitypub/reply.h"
+#include "activitypub/request.h"
+#include "server/router.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/limits.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	const struct ctx *ctx;   /* the template: each request gets a copy with its own store */
+	struct store_pool *pool;
+};
+
+/* Per-request state, made when the request line arrives. */
+struct exchange {
+	char *target;
+	char method[8];
+	struct buf body;
+	bool started;   /* the handler saw the headers */
+	bool too_big;   /* the body passed the limit: answer 413 */
+	int status;
+	size_t sent;
+	struct timespec t0;
+};
+
+struct header_list {
+	struct http_header items[64];
+	size_t n;
+	size_t bytes;
+};
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct exchange *ex = xcalloc(1, sizeof(*ex));
+
+	(void)cls;
+	(void)conn;
+	ex->target = xstrdup(uri);
+	buf_init(&ex->body, LIMIT_BODY_BYTES);
+	clock_gettime(CLOCK_MONOTONIC, &ex->t0);
+	return ex;
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	struct header_list *list = cls;
+
+	(void)kind;
+	if (list->n == sizeof(list->items) / sizeof(list->items[0]))
+		return MHD_NO;
+	list->items[list->n].name = key;
+	list->items[list->n].value = value ? value : "";
+	list->bytes += strlen(key) + (value ? strlen(value) : 0);
+	list->n++;
+	return MHD_YES;
+}
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = info ? info->client_addr : NULL;
+
+	snprintf(out, size, "?");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			  (socklen_t)size);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)size);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *ex,
+				  struct reply *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (r->static_body)
+		resp = MHD_create_response_from_buffer(r->len, (void *)r->static_body,
+						       MHD_RESPMEM_PERSISTENT);
+	else
+		resp = MHD_create_response_from_buffer(r->len, r->body ? r->body : (void *)"",
+						       r->body ? MHD_RESPMEM_MUST_FREE
+							       : MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		reply_release(r);
+		return MHD_NO;
+	}
+	r->body = NULL; /* the response owns it now */
+	if (r->content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	if (r->vary_accept)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept");
+	if (r->location)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->cache)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache);
+	if (r->allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	ex->status = r->status;
+	ex->sent = r->len;
+	ret = MHD_queue_response(conn, (unsigned int)r->status, resp);
+	MHD_destroy_response(resp);
+	reply_release(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct exchange *ex = *con_cls;
+	struct header_list headers = { .n = 0 };
+	struct request req;
+	struct ctx rctx;
+	struct reply r;
+	char ip[INET6_ADDRSTRLEN + 1];
+	char *path;
+	enum MHD_Result ret;
+	const char *q;
+
+	(void)url;
+	(void)version;
+	reply_init(&r);
+	if (!ex->started) {
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		int64_t n;
+
+		ex->started = true;
+		snprintf(ex->method, sizeof(ex->method), "%s", method);
+		/* Refuse a declared oversized body before reading any of it. */
+		if (cl && str_to_i64(cl, &n) && n > LIMIT_BODY_BYTES) {
+			ex->too_big = true;
+			reply_error(&r, 413, "body larger than %d bytes", LIMIT_BODY_BYTES);
+			return send_reply(conn, ex, &r);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!ex->too_big && buf_add(&ex->body, upload_data, *upload_data_size) < 0)
+			ex->too_big = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (ex->too_big) {
+		reply_error(&r, 413, "body larger than %d bytes", LIMIT_BODY_BYTES);
+		return send_reply(conn, ex, &r);
+	}
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &headers);
+	if (headers.n == sizeof(headers.items) / sizeof(headers.items[0]) ||
+	    headers.bytes > LIMIT_HEADER_BYTES) {
+		reply_error(&r, 431, "too many or too large headers");
+		return send_reply(conn, ex, &r);
+	}
+	if (strlen(ex->target) > LIMIT_URL_BYTES) {
+		reply_error(&r, 414, "URL longer than %d bytes", LIMIT_URL_BYTES);
+		return send_reply(conn, ex, &r);
+	}
+	q = strchr(ex->target, '?');
+	path = q ? xstrndup(ex->target, (size_t)(q - ex->target)) : xstrdup(ex->target);
+	client_ip(conn, ip, sizeof(ip));
+	req = (struct request){
+		.method = method,
+		.target = ex->target,
+		.path = path,
+		.query = q ? q + 1 : "",
+		.headers = headers.items,
+		.n_headers = headers.n,
+		.body = ex->body.data,
+		.body_len = ex->body.len,
+		.remote_ip = ip,
+	};
+	rctx = *srv->ctx;
+	rctx.store = store_pool_get(srv->pool);
+	router_handle(&rctx, &req, &r);
+	store_pool_put(srv->pool, rctx.store);
+	free(path);
+	ret = send_reply(conn, ex, &r);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct exchange *ex = *con_cls;
+	const union MHD_ConnectionInfo *info;
+	struct timespec t1;
+	char ip[INET6_ADDRSTRLEN + 1];
+	double ms;
+
+	(void)cls;
+	(void)info;
+	if (!ex)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - ex->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - ex->t0.tv_nsec) / 1e6;
+	client_ip(conn, ip, sizeof(ip));
+	if (ex->status)
+		log_info("%s %s %.200s %d %zu %.1fms", ip, ex->method, ex->target, ex->status,
+			 ex->sent, ms);
+	else
+		log_info("%s %s %.200s closed (%d) %.1fms", ip, ex->method, ex->target, (int)toe,
+			 ms);
+	buf_release(&ex->body);
+	free(ex->target);
+	free(ex);
+	*con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_warn("http: %s", line);
+}
+
+/* Parse "1.2.3.4:80" or "[::1]:80" into a socket address. */
+static int parse_listen(const char *addr, struct sockaddr_storage *ss, socklen_t *len,
+			struct err *err)
+{
+	const char *colon = strrchr(addr, ':');
+	char host[INET6_ADDRSTRLEN + 1];
+	int64_t port;
+	size_t hlen;
+
+	if (!colon || !str_to_i64(colon + 1, &port) || port < 1 || port > 65535)
+		return errorf(err, ERR_INVALID, "--listen '%s': expected ADDR:PORT", addr);
+	hlen = (size_t)(colon - addr);
+	if (hlen >= 2 && addr[0] == '[' && addr[hlen - 1] == ']') {
+		addr++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return errorf(err, ERR_INVALID, "--listen '%s': expected ADDR:PORT", addr);
+	memcpy(host, addr, hlen);
+	host[hlen] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in6);
+	} else {
+		return errorf(err, ERR_INVALID, "--listen '%s': '%s' is not an IP address", addr,
+			      host);
+	}
+	return 0;
+}
+
+int http_start(const struct ctx *ctx, struct store_pool *pool, const char *addr,
+	       struct http_server **out, struct err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	struct http_server *srv;
+	int one = 1;
+	int fd, rc;
+
+	*out = NULL;
+	rc = parse_listen(addr, &ss, &sslen, err);
+	if (rc)
+		return rc;
+	/* Bind ourselves so that "port in use" is a clear error, not a library log line. */
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errorf(err, ERR_IO, "socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sslen) < 0 || listen(fd, 512) < 0) {
+		rc = errorf(err, ERR_IO, "cannot listen on %s: %s", addr, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	srv = xcalloc(1, sizeof(*srv));
+	srv->ctx = ctx;
+	srv->pool = pool;
+	srv->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		0, NULL, NULL, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)LIMIT_HTTP_THREADS,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)LIMIT_CONNECTION_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(LIMIT_HEADER_BYTES * 2),
+		MHD_OPTION_END);
+	if (!srv->daemon) {
+		close(fd);
+		free(srv);
+		return errorf(err, ERR_IO, "cannot start the HTTP server on %s", addr);
+	}
+	*out = srv;
+	return 0;
+}
+
+void http_stop(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	/* The library closes the listening socket we gave it. */
+	MHD_stop_daemon(srv->daemon);
+	free(srv);
+}

@@ -1,0 +1,128 @@
+/*
+ * The route table. A path is split into a statement slug and what of it is
+ * asked for; the same URL answers ActivityPub JSON or a web page depending on
+ * Accept (with Vary: Accept), as Mastodon's own URLs do.
+ */
+#include "server/router.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activitypub/ctx.h"
+#include "activitypub/serve.h"
+#include "server/web.h"
+#include "util/limits.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+bool router_wants_html(const char *accept)
+{
+	if (!accept)
+		return false;
+	if (strstr(accept, "application/activity+json") || strstr(accept, "application/ld+json"))
+		return false;
+	return strstr(accept, "text/html") != NULL;
+}
+
+bool router_slug_valid(const char *slug, size_t len)
+{
+	if (len == 0 || len > LIMIT_SLUG_BYTES || !isalnum((unsigned char)slug[0]))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = slug[i];
+
+		if (!(islower((unsigned char)c) || isdigit((unsigned char)c) || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static bool is_get(const struct request *req)
+{
+	return str_eq(req->method, "GET") || str_eq(req->method, "HEAD");
+}
+
+static void method_not_allowed(struct reply *out, const char *allow)
+{
+	reply_error(out, 405, "method not allowed");
+	out->allow = allow;
+}
+
+/* Routes under /s/SLUG/. rest is what follows the slug ("" for the actor itself). */
+static void route_statement(struct ctx *ctx, const struct request *req, const char *slug,
+			    const char *rest, struct reply *out)
+{
+	bool html = router_wants_html(request_header(req, "Accept"));
+
+	if (str_eq(rest, "inbox")) {
+		if (!str_eq(req->method, "POST"))
+			return method_not_allowed(out, "POST");
+		return reply_error(out, 501, "inbox not implemented yet");
+	}
+	if (!is_get(req))
+		return method_not_allowed(out, "GET, HEAD");
+	if (str_eq(rest, "icon.png"))
+		return web_icon(ctx, slug, out);
+	if (html && (str_eq(rest, "") || str_eq(rest, "post"))) {
+		web_statement(ctx, slug, out);
+		out->vary_accept = true;
+		return;
+	}
+	serve_statement(ctx, slug, rest, req->query, out);
+	if (str_eq(rest, "") || str_eq(rest, "post"))
+		out->vary_accept = true;
+}
+
+void router_handle(struct ctx *ctx, const struct request *req, struct reply *out)
+{
+	const char *p = req->path;
+
+	if (str_eq(p, "/")) {
+		if (!is_get(req))
+			return method_not_allowed(out, "GET, HEAD");
+		return web_index(ctx, out);
+	}
+	if (str_eq(p, "/inbox") || str_eq(p, "/actor/inbox")) {
+		if (!str_eq(req->method, "POST"))
+			return method_not_allowed(out, "POST");
+		return reply_error(out, 501, "inbox not implemented yet");
+	}
+	if (str_starts(p, "/s/")) {
+		const char *slug = p + 3;
+		const char *slash = strchr(slug, '/');
+		size_t len = slash ? (size_t)(slash - slug) : strlen(slug);
+		char *s;
+
+		if (!router_slug_valid(slug, len))
+			return reply_error(out, 404, "no such statement");
+		s = xstrndup(slug, len);
+		route_statement(ctx, req, s, slash ? slash + 1 : "", out);
+		free(s);
+		return;
+	}
+	if (!is_get(req))
+		return method_not_allowed(out, "GET, HEAD");
+	if (str_eq(p, "/.well-known/webfinger"))
+		return serve_webfinger(ctx, req->query, out);
+	if (str_eq(p, "/.well-known/host-meta"))
+		return serve_host_meta(ctx, out);
+	if (str_eq(p, "/.well-known/nodeinfo"))
+		return serve_nodeinfo_links(ctx, out);
+	if (str_eq(p, "/nodeinfo/2.1"))
+		return serve_nodeinfo(ctx, out);
+	if (str_eq(p, "/actor"))
+		return serve_instance_actor(ctx, out);
+	if (str_eq(p, "/actor/outbox"))
+		return serve_instance_outbox(ctx, out);
+	if (str_eq(p, "/authorize_interaction"))
+		return web_remote_follow(ctx, req->query, out);
+	if (str_starts(p, "/@") && router_slug_valid(p + 2, strlen(p + 2))) {
+		char *to = xasprintf("%s/s/%s", ctx->cfg->base_url, p + 2);
+
+		reply_redirect(out, 302, to);
+		free(to);
+		return;
+	}
+	reply_error(out, 404, "not found");
+}
