@@ -38,7 +38,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libundersigned.a
 
 # One cmocka program per module.
-UNIT_TESTS := tests/unit/test_util.c tests/unit/test_crypto.c tests/unit/test_store.c tests/unit/test_documents.c tests/unit/test_pages.c
+UNIT_TESTS := tests/unit/test_util.c tests/unit/test_crypto.c tests/unit/test_store.c tests/unit/test_documents.c tests/unit/test_pages.c tests/unit/test_import.c
 UNIT_BINS  := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-plain test-san unit e2e run clean style banned bench

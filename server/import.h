@@ -1,0 +1,49 @@
+/*
+ * The statement file parser: the bytes of a plain-text (Markdown-ish) file,
+ * as a coalition publishes a joint statement on the web, into a title, a
+ * dateline, a language, the text as HTML and the list of signatories.
+ * Pure: no I/O, no globals. The format is docs/statement-format.md.
+ */
+#ifndef SERVER_IMPORT_H
+#define SERVER_IMPORT_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+struct import_signatory {
+	char *name;    /* as written, e.g. "Socialist Party of Malaysia (PSM)"; never "" */
+	char *country; /* the part after the last ", " when it looks like a place; else "" */
+};
+
+/*
+ * A parsed statement. After a successful import_parse every string is set
+ * (never NULL; "" when absent) and owned by the doc: free it all with
+ * statement_doc_release.
+ */
+struct statement_doc {
+	char *title;        /* plain text, one line */
+	char *dateline;     /* plain text (links reduced to their text, escapes removed) or "" */
+	char *lang;         /* BCP 47 tag, normalised ("en", "pt-BR", "zh-Hant"); "en" by default */
+	char *summary;      /* the first paragraph as plain text, whitespace collapsed */
+	char *content_html; /* the text as HTML: only p br a strong em ul ol li blockquote */
+	struct import_signatory *signatories; /* in the file's order; NULL when none */
+	size_t n_signatories;
+	size_t n_dropped;   /* paragraphs left out: "e-mail us to sign" ones, text after the list */
+};
+
+/*
+ * Parse the statement file text[0..len) (it need not be NUL-terminated) into
+ * *out. Returns 0, or a negative error with err filled with a one-line message
+ * fit to show the user: -ERR_INVALID for a file that is not a statement (empty,
+ * binary, not UTF-8, HTML, no title, no text, a junk line in the signatory
+ * list, a bad Language line), -ERR_TOOBIG when a limit of util/limits.h is
+ * passed (file, title, HTML, a signatory line, number of signatories).
+ * *out is always initialised; after a failure it holds nothing.
+ */
+int import_parse(const char *text, size_t len, struct statement_doc *out, struct err *err);
+
+/* Free everything doc owns and zero it; doc may be NULL, and releasing twice is fine. */
+void statement_doc_release(struct statement_doc *doc);
+
+#endif
