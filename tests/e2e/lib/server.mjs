@@ -280,7 +280,9 @@ export function htmlText(html) {
   const named = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
   return html
     .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<[^>]*>/g, ' ')
+    // Block tags separate words; inline ones (a, span, strong...) do not.
+    .replace(/<\/?(p|div|li|ol|ul|h[1-6]|blockquote|pre|section|aside|header|footer|main|nav|article|tr|td|th|table|dd|dt|dl|title|head|body|html|form|label|button|input|meta|link)\b[^>]*>/gi, ' ')
+    .replace(/<[^>]*>/g, '')
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e) => {
       if (e[0] === '#') {
         const cp = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
