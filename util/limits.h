@@ -31,6 +31,11 @@
 #define LIMIT_DELIVERY_PARALLEL 64         /* deliveries in flight at once */
 #define LIMIT_DELIVERY_PER_HOST 4          /* in flight to one host */
 #define LIMIT_DELIVERY_ATTEMPTS 16         /* then the delivery is dead */
+#define LIMIT_DELIVERY_BACKOFF_BASE_S 30   /* wait after the first failure, doubled each time */
+#define LIMIT_DELIVERY_BACKOFF_MAX_S (12 * 60 * 60) /* longest wait (and Retry-After honoured) */
+#define LIMIT_DELIVERY_LEASE_S 60          /* a claimed row is due again after (crash) */
+#define LIMIT_DELIVERY_CLAIMED (LIMIT_DELIVERY_PARALLEL * 4) /* rows the worker holds at once */
+#define LIMIT_DELIVERY_POLL_MS 1000        /* the worker looks at the queue at least this often */
 
 /* Statements */
 #define LIMIT_STATEMENT_FILE_BYTES (1024 * 1024)
