@@ -26,7 +26,7 @@ endif
 
 # The sources, in the order a request travels through them (bottom layer last).
 SERVER_SRC := server/pages.c server/assets.c server/http.c server/router.c server/cli.c server/web.c server/import.c
-AP_SRC     := activitypub/documents.c activitypub/reply.c activitypub/request.c activitypub/serve.c activitypub/keyring.c activitypub/activity.c activitypub/httpc.c activitypub/fetch.c activitypub/deliver.c
+AP_SRC     := activitypub/documents.c activitypub/reply.c activitypub/request.c activitypub/serve.c activitypub/keyring.c activitypub/activity.c activitypub/httpc.c activitypub/fetch.c activitypub/deliver.c activitypub/verify.c activitypub/inbox.c activitypub/outbox.c activitypub/handle_follow.c activitypub/handle_react.c activitypub/handle_actor.c
 CRYPTO_SRC := crypto/keys.c crypto/digest.c crypto/httpsig.c
 STORE_SRC  := store/db.c store/migrate.c store/statements.c store/signatories.c store/actors.c store/follows.c store/blocks.c store/queue.c store/pool.c
 UTIL_SRC   := util/buf.c util/err.c util/log.c util/mem.c util/str.c util/url.c util/utf8.c util/net.c
@@ -82,11 +82,15 @@ test-plain: $(BIN)
 test-san:
 	$(MAKE) SANITIZE=address,undefined unit e2e
 
+# Serves the example statement from ./undersigned.db (imported on the first run).
+RUN_DB   ?= undersigned.db
+RUN_URL  ?= http://127.0.0.1:8080
+RUN_LISTEN ?= 127.0.0.1:8080
 run: all
-	./undersigned statement import --db undersigned.db --slug hands-off-venezuela \
-		--file examples/hands-off-venezuela.txt 2>/dev/null || true
-	./undersigned serve --db undersigned.db --base-url http://127.0.0.1:8080 \
-		--listen 127.0.0.1:8080
+	@./undersigned statement list --db $(RUN_DB) | grep -q '^hands-off-venezuela ' || \
+		./undersigned statement import --db $(RUN_DB) --slug hands-off-venezuela \
+			--file examples/hands-off-venezuela.txt
+	./undersigned serve --db $(RUN_DB) --base-url $(RUN_URL) --listen $(RUN_LISTEN)
 
 # Calls that must never appear in our C (git's banned.h, as a check).
 banned:

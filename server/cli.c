@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "activitypub/ctx.h"
+#include "activitypub/deliver.h"
 #include "activitypub/keyring.h"
 #include "crypto/keys.h"
 #include "server/http.h"
@@ -313,6 +314,7 @@ int cli_serve(int argc, char **argv)
 {
 	struct http_server *http = NULL;
 	struct store_pool *pool = NULL;
+	struct deliver *deliver = NULL;
 	struct store *st = NULL;
 	struct config cfg = { 0 };
 	struct ctx ctx = { 0 };
@@ -345,7 +347,11 @@ int cli_serve(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* DELIVER_START */
+	if (deliver_start(&cfg, o.db, &deliver, &err)) {
+		cli_fail("delivery worker: %s", err.msg);
+		goto out;
+	}
+	ctx.deliver = deliver;
 	if (http_start(&ctx, pool, cfg.listen, &http, &err)) {
 		cli_fail("%s", err.msg);
 		goto out;
@@ -356,6 +362,7 @@ int cli_serve(int argc, char **argv)
 	rc = 0;
 out:
 	http_stop(http);
+	deliver_stop(deliver);
 	store_pool_close(pool);
 	store_close(st);
 	url_release(&u);

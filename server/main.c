@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activitypub/httpc.h"
 #include "activitypub/version.h"
 #include "server/cli.h"
 #include "util/log.h"
@@ -32,8 +33,17 @@ int main(int argc, char **argv)
 		printf("undersigned %s\n", UNDERSIGNED_VERSION);
 		return 0;
 	}
-	if (str_eq(argv[1], "serve"))
-		return cli_serve(argc - 1, argv + 1);
+	if (str_eq(argv[1], "serve")) {
+		struct err err;
+		int rc;
+
+		/* libcurl's global set-up must run before any thread starts. */
+		if (httpc_global_init(&err))
+			return cli_fail("%s", err.msg);
+		rc = cli_serve(argc - 1, argv + 1);
+		httpc_global_cleanup();
+		return rc;
+	}
 	if (str_eq(argv[1], "statement"))
 		return cli_statement(argc - 1, argv + 1);
 	if (str_eq(argv[1], "block"))

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "activitypub/ctx.h"
+#include "activitypub/inbox.h"
 #include "activitypub/serve.h"
 #include "server/web.h"
 #include "util/limits.h"
@@ -58,7 +59,7 @@ static void route_statement(struct ctx *ctx, const struct request *req, const ch
 	if (str_eq(rest, "inbox")) {
 		if (!str_eq(req->method, "POST"))
 			return method_not_allowed(out, "POST");
-		return reply_error(out, 501, "inbox not implemented yet");
+		return inbox_post(ctx, slug, req, out);
 	}
 	if (!is_get(req))
 		return method_not_allowed(out, "GET, HEAD");
@@ -86,7 +87,7 @@ void router_handle(struct ctx *ctx, const struct request *req, struct reply *out
 	if (str_eq(p, "/inbox") || str_eq(p, "/actor/inbox")) {
 		if (!str_eq(req->method, "POST"))
 			return method_not_allowed(out, "POST");
-		return reply_error(out, 501, "inbox not implemented yet");
+		return inbox_post(ctx, NULL, req, out);
 	}
 	if (str_starts(p, "/s/")) {
 		const char *slug = p + 3;

@@ -1,0 +1,76 @@
+/* What remote actors say of themselves: Delete (gone) and Update (refresh). Also Create. */
+#include <stdlib.h>
+
+#include "activitypub/ctx.h"
+#include "activitypub/fetch.h"
+#include "activitypub/handlers.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/str.h"
+
+enum handled handle_delete(struct ctx *ctx, const struct activity *a, struct err *err)
+{
+	if (!str_eq(a->object_id, a->actor_id)) {
+		/* A deleted post: a kept mention goes with it (signatures, later). */
+		errorf(err, ERR_NOTFOUND, "Delete of %s", a->object_id ? a->object_id : "?");
+		return HANDLED_IGNORED;
+	}
+	if (store_actor_delete(ctx->store, a->actor_id, err))
+		return handler_store_failed(err);
+	return HANDLED_DONE;
+}
+
+enum handled handle_update(struct ctx *ctx, const struct activity *a, struct err *err)
+{
+	struct remote_actor *fresh = NULL;
+	int rc;
+
+	if (!str_eq(a->object_id, a->actor_id)) {
+		errorf(err, ERR_NOTFOUND, "Update of %s", a->object_id ? a->object_id : "?");
+		return HANDLED_IGNORED;
+	}
+	/* Fetch rather than trust the embedded copy: the fetched document is checked the same way every time. */
+	rc = fetch_actor_cached(ctx, a->signer->key_id, true, &fresh, err);
+	remote_actor_free(fresh);
+	if (rc == -ERR_RETRY)
+		return HANDLED_RETRY;
+	if (rc) {
+		log_warn("Update of %s: refetch failed: %s", a->actor_id, err->msg);
+		return HANDLED_IGNORED;
+	}
+	return HANDLED_DONE;
+}
+
+/* A reply to the statement post, or a post mentioning a statement actor: kept for the coordinator. */
+enum handled handle_create(struct ctx *ctx, const struct activity *a, struct err *err)
+{
+	const json_t *obj = a->object;
+	const char *reply_to = ap_link_id(json_object_get(obj, "inReplyTo"));
+	const char *about = NULL;
+	struct statement *s = NULL;
+	enum handled res = HANDLED_DONE;
+	json_t *tag;
+	size_t i;
+
+	if (!json_is_object(obj) || !a->object_id)
+		return handler_refuse(err, ERR_INVALID, "Create without an embedded object");
+	if (!str_eq(ap_link_id(json_object_get(obj, "attributedTo")), a->actor_id))
+		return handler_refuse(err, ERR_FORBIDDEN, "Create of an object attributed to another actor");
+	if (reply_to && handler_statement_of(ctx, reply_to, &s, err))
+		return handler_store_failed(err);
+	json_array_foreach(json_object_get(obj, "tag"), i, tag) {
+		if (s)
+			break;
+		if (ap_type_is(tag, "Mention") && (about = ap_str(tag, "href")) &&
+		    handler_statement_of(ctx, about, &s, err))
+			return handler_store_failed(err);
+	}
+	if (!s) {
+		errorf(err, ERR_NOTFOUND, "Create that neither replies to nor mentions a statement");
+		return HANDLED_IGNORED;
+	}
+	if (store_mention_add(ctx->store, s->id, a->id, a->actor_id, a->object_id, a->body, err))
+		res = handler_store_failed(err);
+	statement_free(s);
+	return res;
+}

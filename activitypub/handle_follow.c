@@ -1,0 +1,137 @@
+/* Follow and Undo: followers come and go; an Accept answers every Follow. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activitypub/ctx.h"
+#include "activitypub/documents.h"
+#include "activitypub/handlers.h"
+#include "activitypub/outbox.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+int handler_statement_of(struct ctx *ctx, const char *url, struct statement **out,
+			 struct err *err)
+{
+	char *prefix = xasprintf("%s/s/", ctx->cfg->base_url);
+	const char *slug, *end;
+	char *s;
+	int rc = 0;
+
+	*out = NULL;
+	if (!str_starts(url, prefix))
+		goto out;
+	slug = url + strlen(prefix);
+	end = slug + strcspn(slug, "/#?");
+	s = xstrndup(slug, (size_t)(end - slug));
+	rc = store_statement_get(ctx->store, s, out, err);
+	free(s);
+	if (rc == -ERR_NOTFOUND)
+		rc = 0;
+out:
+	free(prefix);
+	return rc;
+}
+
+enum handled handler_refuse(struct err *err, enum err_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	err->code = code;
+	return HANDLED_REFUSED;
+}
+
+enum handled handler_store_failed(struct err *err)
+{
+	log_warn("store: %s", err->msg);
+	return HANDLED_RETRY;
+}
+
+/* The statement the activity is about: its object must be the statement actor itself. */
+static int followed_statement(struct ctx *ctx, const struct activity *a, const char *object_id,
+			      struct statement **out, struct err *err)
+{
+	char *actor_url;
+	int rc = handler_statement_of(ctx, object_id, out, err);
+
+	if (rc || !*out)
+		return rc;
+	actor_url = doc_url(ctx->cfg, (*out)->slug, "");
+	if (!str_eq(actor_url, object_id) ||
+	    (a->inbox_owner && a->inbox_owner->id != (*out)->id)) {
+		statement_free(*out);
+		*out = NULL;
+	}
+	free(actor_url);
+	return 0;
+}
+
+enum handled handle_follow(struct ctx *ctx, const struct activity *a, struct err *err)
+{
+	struct statement *s = NULL;
+	enum handled res = HANDLED_DONE;
+	const char *inbox = a->signer->inbox;
+
+	if (!a->object_id)
+		return handler_refuse(err, ERR_INVALID, "Follow without object");
+	if (followed_statement(ctx, a, a->object_id, &s, err))
+		return handler_store_failed(err);
+	if (!s) {
+		errorf(err, ERR_NOTFOUND, "Follow of %s, not a statement here", a->object_id);
+		return HANDLED_IGNORED;
+	}
+	if (store_follower_add(ctx->store, s->id, a->actor_id, a->id, err) ||
+	    outbox_accept(ctx, s, a->doc, inbox, err))
+		res = handler_store_failed(err);
+	statement_free(s);
+	return res;
+}
+
+/* Undo of a Follow: the embedded Follow names what is undone. */
+static enum handled undo_follow(struct ctx *ctx, const struct activity *a, struct err *err)
+{
+	const char *followed = json_string_value(json_object_get(a->object, "object"));
+	struct statement *s = NULL;
+	bool removed = false;
+	enum handled res = HANDLED_DONE;
+
+	if (!followed)
+		followed = ap_link_id(json_object_get(a->object, "object"));
+	if (!followed || followed_statement(ctx, a, followed, &s, err))
+		return followed ? handler_store_failed(err) : HANDLED_IGNORED;
+	if (!s)
+		return HANDLED_IGNORED;
+	if (store_follower_remove(ctx->store, s->id, a->actor_id, &removed, err))
+		res = handler_store_failed(err);
+	statement_free(s);
+	return res;
+}
+
+enum handled handle_undo(struct ctx *ctx, const struct activity *a, struct err *err)
+{
+	const char *inner_actor = ap_link_id(json_object_get(a->object, "actor"));
+	bool removed = false;
+
+	if (!a->object_id)
+		return handler_refuse(err, ERR_INVALID, "Undo without object");
+	/* Only the actor of an activity may undo it. */
+	if (inner_actor && !str_eq(inner_actor, a->actor_id))
+		return handler_refuse(err, ERR_FORBIDDEN, "Undo of another actor's activity");
+	if (ap_type_is(a->object, "Follow"))
+		return undo_follow(ctx, a, err);
+	/* Like and Announce, embedded or by id: the store checks they are this actor's. */
+	if (store_reaction_undo(ctx->store, a->object_id, a->actor_id, &removed, err))
+		return handler_store_failed(err);
+	if (!removed && store_follower_remove_by_follow(ctx->store, a->object_id, a->actor_id,
+							&removed, err))
+		return handler_store_failed(err);
+	if (!removed)
+		errorf(err, ERR_NOTFOUND, "nothing known of %s", a->object_id);
+	return removed ? HANDLED_DONE : HANDLED_IGNORED;
+}
