@@ -186,9 +186,11 @@ export class Peer {
     return new URL(`${this.base}/activities/${kind.toLowerCase()}/${randomUUID()}`);
   }
 
-  // Sends `activity` to `recipient` (an actor object from lookup), signed.
-  send(recipient, activity) {
-    return this.ctx.sendActivity({ identifier: PEER_ID }, recipient, activity, { immediate: true });
+  // Sends `activity` to `recipient` (an actor object from lookup), signed;
+  // to its shared inbox when `sharedInbox` is true.
+  send(recipient, activity, { sharedInbox = false } = {}) {
+    return this.ctx.sendActivity({ identifier: PEER_ID }, recipient, activity,
+      { immediate: true, preferSharedInbox: sharedInbox });
   }
 
   async follow(statementActor) {
@@ -203,14 +205,14 @@ export class Peer {
     return act;
   }
 
-  async announce(statementActor, noteId) {
+  async announce(statementActor, noteId, opts = {}) {
     const act = new Announce({
       id: this.newId('Announce'),
       actor: this.actorId,
       object: new URL(noteId),
       to: PUBLIC_COLLECTION,
     });
-    await this.send(statementActor, act);
+    await this.send(statementActor, act, opts);
     return act;
   }
 
