@@ -159,6 +159,17 @@ static const char *const migrations[] = {
 	"CREATE INDEX dead_inboxes_host ON dead_inboxes(host);"
 
 	"PRAGMA user_version = 1;",
+
+	/*
+	 * 2: signatures as shown: the signer's actor type and whether its domain
+	 * speaks for it; a statement's batched edit of its post (due time or NULL).
+	 */
+	"ALTER TABLE signatories ADD COLUMN actor_type TEXT;"
+	"ALTER TABLE signatories ADD COLUMN domain_verified INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE statements ADD COLUMN update_due_at INTEGER;"
+	"CREATE INDEX statements_update_due ON statements(update_due_at)"
+	"  WHERE update_due_at IS NOT NULL;"
+	"PRAGMA user_version = 2;",
 };
 
 #define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

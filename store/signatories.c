@@ -11,7 +11,8 @@
 #include "util/str.h"
 
 #define SIGNATORY_COLUMNS \
-	"id, name, country, actor_id, handle, url, how, state, signed_at, position, activity_id"
+	"id, name, country, actor_id, handle, url, how, state, signed_at, position, activity_id," \
+	" actor_type, domain_verified"
 #define SIGNATORY_ORDER                                                                   \
 	" ORDER BY statement_id, actor_id IS NULL,"                                         \
 	" CASE WHEN actor_id IS NULL THEN position ELSE signed_at END, id"
@@ -32,6 +33,7 @@ static void signatory_release(struct signatory *g)
 	free(g->how);
 	free(g->state);
 	free(g->activity_id);
+	free(g->actor_type);
 }
 
 void signatories_free(struct signatory *list, size_t n)
@@ -56,6 +58,8 @@ static void signatory_from_row(sqlite3_stmt *q, struct signatory *g)
 	g->signed_at = sqlite3_column_int64(q, 8);
 	g->position = sqlite3_column_int(q, 9);
 	g->activity_id = db_column_dup(q, 10);
+	g->actor_type = db_column_dup(q, 11);
+	g->domain_verified = sqlite3_column_int(q, 12) != 0;
 }
 
 int store_signatory_add_imported(struct store *st, int64_t statement_id, const char *name,
@@ -202,14 +206,17 @@ int store_signatory_add_verified(struct store *st, int64_t statement_id,
 		rc = db_prepare(st,
 				"UPDATE signatories SET name = ?3, country = coalesce(?4, ''),"
 				" handle = ?5, url = ?6, how = ?7, state = ?8, signed_at = ?9,"
-				" activity_id = ?10, proof = ?11"
+				" activity_id = ?10, proof = ?11, actor_type = ?12,"
+				" domain_verified = ?13"
 				" WHERE statement_id = ?1 AND actor_id = ?2",
 				&q, err);
 	} else {
 		rc = db_prepare(st,
 				"INSERT INTO signatories (statement_id, actor_id, name, country,"
-				" handle, url, how, state, signed_at, activity_id, proof)"
-				" VALUES (?1, ?2, ?3, coalesce(?4, ''), ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+				" handle, url, how, state, signed_at, activity_id, proof, actor_type,"
+				" domain_verified)"
+				" VALUES (?1, ?2, ?3, coalesce(?4, ''), ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+				" ?12, ?13)",
 				&q, err);
 	}
 	if (rc)
@@ -219,7 +226,8 @@ int store_signatory_add_verified(struct store *st, int64_t statement_id,
 	    db_bind_text(q, 5, sig->handle) || db_bind_text(q, 6, sig->url) ||
 	    db_bind_text(q, 7, sig->how) || db_bind_text(q, 8, sig->state) ||
 	    sqlite3_bind_int64(q, 9, sig->signed_at) || db_bind_text(q, 10, sig->activity_id) ||
-	    db_bind_text(q, 11, proof)) {
+	    db_bind_text(q, 11, proof) || db_bind_text(q, 12, sig->actor_type) ||
+	    sqlite3_bind_int(q, 13, sig->domain_verified ? 1 : 0)) {
 		rc = db_fail(st, err, "add signatory");
 		goto out;
 	}
@@ -403,6 +411,23 @@ int store_signatory_refresh(struct store *st, const char *actor_id, const char *
 		rc = db_fail(st, err, "refresh signatory");
 	else
 		rc = db_step_done(st, q, err, "refresh signatory");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_signatory_set_domain_verified(struct store *st, const char *actor_id, bool verified,
+					struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = db_prepare(st, "UPDATE signatories SET domain_verified = ?2 WHERE actor_id = ?1",
+			     &q, err)))
+		return rc;
+	if (db_bind_text(q, 1, actor_id) || sqlite3_bind_int(q, 2, verified ? 1 : 0))
+		rc = db_fail(st, err, "set domain check");
+	else
+		rc = db_step_done(st, q, err, "set domain check");
 	sqlite3_finalize(q);
 	return rc;
 }

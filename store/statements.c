@@ -325,3 +325,81 @@ int store_setting_set(struct store *st, const char *key, const char *value, stru
 	sqlite3_finalize(q);
 	return rc;
 }
+
+int store_statement_schedule_update(struct store *st, int64_t statement_id, int64_t due,
+				    struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	/* An edit already scheduled keeps its time: the batch window starts at the first change. */
+	if ((rc = db_prepare(st,
+			     "UPDATE statements SET update_due_at = coalesce(update_due_at, ?2)"
+			     " WHERE id = ?1",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, statement_id) || sqlite3_bind_int64(q, 2, due))
+		rc = db_fail(st, err, "schedule update");
+	else
+		rc = statement_update(st, q, statement_id, err, "schedule update");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_statement_updates_due(struct store *st, int64_t now, int64_t **out, size_t *n,
+				struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t *ids = NULL;
+	size_t len = 0, cap = 0;
+	int rc, step;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = db_prepare(st,
+			     "SELECT id FROM statements WHERE update_due_at IS NOT NULL"
+			     " AND update_due_at <= ?1 ORDER BY update_due_at",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, now)) {
+		rc = db_fail(st, err, "updates due");
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 8;
+			ids = xrealloc(ids, cap * sizeof(*ids));
+		}
+		ids[len++] = sqlite3_column_int64(q, 0);
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_fail(st, err, "updates due");
+		free(ids);
+		goto out;
+	}
+	*out = ids;
+	*n = len;
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_statement_update_done(struct store *st, int64_t statement_id, int64_t t,
+				struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	/* updated only grows: Mastodon ignores an Update whose time is not newer. */
+	if ((rc = db_prepare(st,
+			     "UPDATE statements SET update_due_at = NULL,"
+			     " updated = max(updated + 1, ?2) WHERE id = ?1",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, statement_id) || sqlite3_bind_int64(q, 2, t))
+		rc = db_fail(st, err, "update done");
+	else
+		rc = statement_update(st, q, statement_id, err, "update done");
+	sqlite3_finalize(q);
+	return rc;
+}

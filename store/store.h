@@ -105,6 +105,8 @@ struct signatory {
 	int64_t signed_at;
 	int position;   /* order: imported ones keep the file's order */
 	char *activity_id; /* the signing activity (Follow, Endorse, Create), NULL for imported */
+	char *actor_type;  /* the signer's type ("Organization", "Person"...), NULL for imported */
+	bool domain_verified; /* its website links back (rel="me"), or the handle's domain is its site */
 };
 
 void signatories_free(struct signatory *list, size_t n);
@@ -160,6 +162,23 @@ int store_signatory_move(struct store *st, const char *old_actor, const char *ne
 /* Update of an actor: refresh name, handle and url of its signatures (NULL keeps a field). */
 int store_signatory_refresh(struct store *st, const char *actor_id, const char *name,
 			    const char *handle, const char *url, struct err *err);
+
+/* Set the domain check of actor_id's signatures (every statement). */
+int store_signatory_set_domain_verified(struct store *st, const char *actor_id, bool verified,
+					struct err *err);
+
+/*
+ * Batched edits of the statement post. Schedule one at due unless one is
+ * already scheduled (the earlier stays: a burst of signatures is one edit).
+ */
+int store_statement_schedule_update(struct store *st, int64_t statement_id, int64_t due,
+				    struct err *err);
+/* Ids of statements whose scheduled edit is due at now; *out: array of *n, caller frees. */
+int store_statement_updates_due(struct store *st, int64_t now, int64_t **out, size_t *n,
+				struct err *err);
+/* The edit is published: clear the schedule and set updated = t, in one transaction. */
+int store_statement_update_done(struct store *st, int64_t statement_id, int64_t t,
+				struct err *err);
 
 /* ---- remote actors (a cache of what we fetched) ---- */
 

@@ -155,7 +155,7 @@ static void open_creates_schema(void **state)
 	assert_int_equal(store_open(path, &st, &err), 0);
 	store_close(st);
 	assert_int_equal(sql_int(path, "PRAGMA application_id"), DB_APPLICATION_ID);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 2);
 	assert_int_equal(sql_int(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		sql = xasprintf("SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
@@ -518,6 +518,51 @@ static void signatories(void **state)
 }
 
 /* ---- followers, reactions, inboxes ---- */
+
+/* A burst of changes is one edit: the first schedule holds until it is done. */
+static void batched_updates(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct statement *got = NULL;
+	struct signatory g = { 0 }, *one = NULL;
+	struct err err = { 0 };
+	int64_t sid = add_statement(st, "batch"), *ids = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(store_statement_updates_due(st, 5000, &ids, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_statement_schedule_update(st, sid, 2000, &err), 0);
+	assert_int_equal(store_statement_schedule_update(st, sid, 3000, &err), 0);
+	assert_int_equal(store_statement_updates_due(st, 1999, &ids, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_statement_updates_due(st, 2000, &ids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], sid);
+	free(ids);
+	/* updated only grows, even when the clock says otherwise. */
+	assert_int_equal(store_statement_update_done(st, sid, 500, &err), 0);
+	assert_int_equal(store_statement_get_by_id(st, sid, &got, &err), 0);
+	assert_int_equal(got->updated, 1001);
+	statement_free(got);
+	assert_int_equal(store_statement_updates_due(st, 9999, &ids, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_statement_schedule_update(st, 424242, 1, &err), -ERR_NOTFOUND);
+
+	/* The signer's type and domain check are kept and read back. */
+	g.name = g.actor_id = (char *)"https://org.example/users/o";
+	g.how = (char *)"follow";
+	g.state = (char *)"approved";
+	g.actor_type = (char *)"Organization";
+	g.signed_at = 10;
+	assert_int_equal(store_signatory_add_verified(st, sid, &g, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(store_signatory_set_domain_verified(st, g.actor_id, true, &err), 0);
+	assert_int_equal(store_signatory_get(st, sid, g.actor_id, &one, &err), 0);
+	assert_string_equal(one->actor_type, "Organization");
+	assert_true(one->domain_verified);
+	signatories_free(one, 1);
+	store_close(st);
+}
 
 static void followers(void **state)
 {
@@ -1109,6 +1154,7 @@ int main(void)
 		cmocka_unit_test(statements),
 		cmocka_unit_test(statement_import_is_atomic),
 		cmocka_unit_test(signatories),
+		cmocka_unit_test(batched_updates),
 		cmocka_unit_test(followers),
 		cmocka_unit_test(reactions),
 		cmocka_unit_test(activities_and_mentions),
