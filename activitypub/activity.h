@@ -12,6 +12,7 @@
 #include "util/err.h"
 
 struct remote_actor;
+struct request;
 struct statement;
 
 struct activity {
@@ -24,6 +25,7 @@ struct activity {
 	const char *body;                  /* the exact bytes received; borrowed */
 	size_t body_len;
 	const struct remote_actor *signer; /* who signed the request; borrowed */
+	const struct request *req;         /* the verified request, for proofs; borrowed */
 	struct statement *inbox_owner;     /* the statement whose inbox it came to; NULL = shared */
 };
 

@@ -127,6 +127,7 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 		goto out;
 	}
 	a.signer = signer;
+	a.req = req;
 	a.inbox_owner = owner;
 	fn = handler_for(a.type);
 	switch (fn ? fn(ctx, &a, &err) : HANDLED_IGNORED) {
