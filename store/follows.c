@@ -342,3 +342,27 @@ int store_mention_add(struct store *st, int64_t statement_id, const char *activi
 	sqlite3_finalize(q);
 	return rc;
 }
+
+int store_mention_count_since(struct store *st, const char *origin, int64_t since,
+			      int64_t *count, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*count = 0;
+	/* A prefix match with substr, not LIKE: an origin may hold % or _. */
+	if ((rc = db_prepare(st,
+			     "SELECT count(*) FROM mentions WHERE created >= ?2"
+			     " AND substr(actor_id, 1, length(?1)) = ?1",
+			     &q, err)))
+		return rc;
+	if (db_bind_text(q, 1, origin) || sqlite3_bind_int64(q, 2, since)) {
+		rc = db_fail(st, err, "count mentions");
+	} else if (sqlite3_step(q) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(q, 0);
+	} else {
+		rc = db_fail(st, err, "count mentions");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}

@@ -431,3 +431,58 @@ int store_signatory_set_domain_verified(struct store *st, const char *actor_id, 
 	sqlite3_finalize(q);
 	return rc;
 }
+
+int store_signatory_withdraw_activity(struct store *st, const char *actor_id,
+				      const char *activity_id, int64_t *statement_id,
+				      bool *was_approved, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t row = 0;
+	int rc, step;
+
+	*statement_id = 0;
+	*was_approved = false;
+	if ((rc = db_begin(st, DB_WRITE, err)))
+		return rc;
+	if ((rc = db_prepare(st,
+			     "SELECT id, statement_id, state = 'approved' FROM signatories"
+			     " WHERE actor_id = ?1 AND activity_id = ?2"
+			     " AND state IN ('pending', 'approved')",
+			     &q, err)))
+		goto out;
+	if (db_bind_text(q, 1, actor_id) || db_bind_text(q, 2, activity_id)) {
+		rc = db_fail(st, err, "withdraw signing");
+		goto out;
+	}
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		row = sqlite3_column_int64(q, 0);
+		*statement_id = sqlite3_column_int64(q, 1);
+		*was_approved = sqlite3_column_int(q, 2) != 0;
+	} else if (step != SQLITE_DONE) {
+		rc = db_fail(st, err, "withdraw signing");
+		goto out;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (row) {
+		if ((rc = db_prepare(st, "UPDATE signatories SET state = 'withdrawn' WHERE id = ?1",
+				     &q, err)))
+			goto out;
+		if (sqlite3_bind_int64(q, 1, row)) {
+			rc = db_fail(st, err, "withdraw signing");
+			goto out;
+		}
+		if ((rc = db_step_done(st, q, err, "withdraw signing")))
+			goto out;
+	}
+	rc = db_commit(st, err);
+out:
+	if (rc) {
+		db_rollback(st);
+		*statement_id = 0;
+		*was_approved = false;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}

@@ -163,6 +163,16 @@ int store_signatory_move(struct store *st, const char *old_actor, const char *ne
 int store_signatory_refresh(struct store *st, const char *actor_id, const char *name,
 			    const char *handle, const char *url, struct err *err);
 
+/*
+ * Withdraw the signature that activity_id (a Follow, an Endorse, or the Note
+ * of a mention) made for actor_id, when pending or approved. *statement_id is
+ * its statement (0 when there was none); *was_approved says whether the
+ * approved list changed.
+ */
+int store_signatory_withdraw_activity(struct store *st, const char *actor_id,
+				      const char *activity_id, int64_t *statement_id,
+				      bool *was_approved, struct err *err);
+
 /* Set the domain check of actor_id's signatures (every statement). */
 int store_signatory_set_domain_verified(struct store *st, const char *actor_id, bool verified,
 					struct err *err);
@@ -286,6 +296,10 @@ int store_activity_seen_prune(struct store *st, int64_t before, int64_t *removed
 int store_mention_add(struct store *st, int64_t statement_id, const char *activity_id,
 		      const char *actor_id, const char *object_id, const char *json,
 		      struct err *err);
+
+/* Mentions kept since `since` from actors whose id starts with origin ("https://host/"). */
+int store_mention_count_since(struct store *st, const char *origin, int64_t since,
+			      int64_t *count, struct err *err);
 
 /* ---- domain blocks ---- */
 

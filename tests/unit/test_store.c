@@ -561,6 +561,34 @@ static void batched_updates(void **state)
 	assert_string_equal(one->actor_type, "Organization");
 	assert_true(one->domain_verified);
 	signatories_free(one, 1);
+
+	/* Undo of the signing activity withdraws exactly that signature. */
+	{
+		int64_t which = -1;
+		bool approved = true;
+
+		assert_int_equal(store_signatory_withdraw_activity(st, g.actor_id, "https://org.example/no",
+								   &which, &approved, &err),
+				 0);
+		assert_int_equal(which, 0);
+		assert_false(approved);
+		g.actor_id = (char *)"https://org.example/users/p";
+		g.activity_id = (char *)"https://org.example/endorse/1";
+		assert_int_equal(store_signatory_add_verified(st, sid, &g, NULL, NULL, NULL, &err), 0);
+		assert_int_equal(store_signatory_withdraw_activity(st, "https://evil.example/u",
+								   g.activity_id, &which, &approved,
+								   &err),
+				 0);
+		assert_int_equal(which, 0); /* another actor cannot withdraw it */
+		assert_int_equal(store_signatory_withdraw_activity(st, g.actor_id, g.activity_id,
+								   &which, &approved, &err),
+				 0);
+		assert_int_equal(which, sid);
+		assert_true(approved);
+		assert_int_equal(store_signatory_get(st, sid, g.actor_id, &one, &err), 0);
+		assert_string_equal(one->state, "withdrawn");
+		signatories_free(one, 1);
+	}
 	store_close(st);
 }
 
@@ -716,6 +744,32 @@ static void reactions(void **state)
 
 static void activities_and_mentions(void **state)
 {
+	{
+		struct store *s2 = open_new(NULL);
+		struct err e2 = { 0 };
+		int64_t sid2 = add_statement(s2, "m"), count = -1;
+
+		assert_int_equal(store_mention_add(s2, sid2, "https://a.example/c/1",
+						   "https://a.example/u/x", "https://a.example/n/1",
+						   "{}", &e2),
+				 0);
+		assert_int_equal(store_mention_add(s2, sid2, "https://a.example/c/2",
+						   "https://a.example/u/y", "https://a.example/n/2",
+						   "{}", &e2),
+				 0);
+		assert_int_equal(store_mention_add(s2, sid2, "https://b.example/c/1",
+						   "https://b.example/u/x", NULL, "{}", &e2),
+				 0);
+		assert_int_equal(store_mention_count_since(s2, "https://a.example/", 0, &count, &e2), 0);
+		assert_int_equal(count, 2);
+		assert_int_equal(store_mention_count_since(s2, "https://a.example/", INT64_MAX, &count,
+							   &e2),
+				 0);
+		assert_int_equal(count, 0);
+		assert_int_equal(store_mention_count_since(s2, "https://%/", 0, &count, &e2), 0);
+		assert_int_equal(count, 0);
+		store_close(s2);
+	}
 	struct store *st = NULL;
 	struct err err = { 0 };
 	char *path;
