@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "util/limits.h"
+#include "util/mem.h"
 #include "util/str.h"
 #include "util/url.h"
 
@@ -172,4 +173,16 @@ bool ap_same_origin(const char *a, const char *b)
 	}
 	url_release(&ua);
 	return same;
+}
+
+char *ap_origin(const char *url)
+{
+	struct url u;
+	char *origin;
+
+	if (url_parse(url, &u, NULL))
+		return NULL;
+	origin = xasprintf("%s://%s/", u.scheme, u.authority);
+	url_release(&u);
+	return origin;
 }

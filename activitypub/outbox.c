@@ -3,13 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "activitypub/ctx.h"
 #include "activitypub/deliver.h"
 #include "activitypub/documents.h"
 #include "crypto/digest.h"
 #include "store/store.h"
+#include "util/buf.h"
+#include "util/limits.h"
 #include "util/mem.h"
+#include "util/str.h"
 
 /* Queue one activity (a new reference, consumed) to inboxes and wake the worker. */
 static int outbox_queue(struct ctx *ctx, const struct statement *s, json_t *activity,
@@ -28,28 +32,81 @@ static int outbox_queue(struct ctx *ctx, const struct statement *s, json_t *acti
 	return rc;
 }
 
+/* A stable id under the statement actor for an answer to source_id: actor#<kind>/<hash>. */
+static char *answer_id(const char *actor, const char *kind, const char *source_id)
+{
+	unsigned char sum[SHA256_LEN];
+	char hash[2 * 16 + 1];
+
+	digest_sha256(source_id, strlen(source_id), sum);
+	for (int i = 0; i < 16; i++)
+		snprintf(hash + 2 * i, 3, "%02x", sum[i]);
+	return xasprintf("%s#%s/%s", actor, kind, hash);
+}
+
+int outbox_respond(struct ctx *ctx, const struct statement *s, const char *type,
+		   json_t *activity, const char *inbox, struct err *err)
+{
+	char *actor = doc_url(ctx->cfg, s->slug, "");
+	const char *source = json_string_value(json_object_get(activity, "id"));
+	char *id = answer_id(actor, str_eq(type, "Accept") ? "accepts" : "rejects",
+			     source ? source : "");
+	char *const inboxes[] = { (char *)inbox };
+	json_t *answer;
+
+	answer = json_pack("{s:s, s:s, s:s, s:s, s:O}", "@context",
+			   "https://www.w3.org/ns/activitystreams", "id", id, "type", type,
+			   "actor", actor, "object", activity);
+	free(id);
+	free(actor);
+	if (!answer)
+		return errorf(err, ERR_INTERNAL, "%s could not be built", type);
+	return outbox_queue(ctx, s, answer, inboxes, 1, err);
+}
+
 int outbox_accept(struct ctx *ctx, const struct statement *s, json_t *follow, const char *inbox,
 		  struct err *err)
 {
-	char *actor = doc_url(ctx->cfg, s->slug, "");
-	unsigned char sum[SHA256_LEN];
-	char hash[2 * 16 + 1];
-	const char *follow_id = json_string_value(json_object_get(follow, "id"));
-	char *id;
-	json_t *accept;
-	char *const inboxes[] = { (char *)inbox };
+	return outbox_respond(ctx, s, "Accept", follow, inbox, err);
+}
 
-	/* A stable id per Follow: accepting the same Follow twice is the same Accept. */
-	digest_sha256(follow_id, strlen(follow_id), sum);
-	for (int i = 0; i < 16; i++)
-		snprintf(hash + 2 * i, 3, "%02x", sum[i]);
-	id = xasprintf("%s#accepts/%s", actor, hash);
-	accept = json_pack("{s:s, s:s, s:s, s:s, s:O}", "@context",
-			   "https://www.w3.org/ns/activitystreams", "id", id, "type", "Accept",
-			   "actor", actor, "object", follow);
-	free(id);
+int outbox_reply(struct ctx *ctx, const struct statement *s, const char *actor_id,
+		 const char *handle, const char *inbox, const char *in_reply_to,
+		 const char *text, struct err *err)
+{
+	char *actor = doc_url(ctx->cfg, s->slug, "");
+	char *note_id = answer_id(actor, "replies", in_reply_to);
+	char *create_id = xasprintf("%s/activity", note_id);
+	char now[TIME_STR_MAX];
+	char *const inboxes[] = { (char *)inbox };
+	struct buf html;
+	json_t *note, *create;
+
+	time_to_iso(time(NULL), now);
+	buf_init(&html, LIMIT_POST_HTML_BYTES);
+	/* Mastodon notifies only when the account is both tagged and addressed. */
+	buf_addstr(&html, "<p><span class=\"h-card\"><a href=\"");
+	buf_add_html(&html, actor_id);
+	buf_addstr(&html, "\" class=\"u-url mention\">");
+	buf_add_html(&html, handle ? handle : actor_id);
+	buf_addstr(&html, "</a></span> ");
+	buf_add_html(&html, text);
+	buf_addstr(&html, "</p>");
+	note = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:[], s:s, s:s, s:[{s:s, s:s, s:s}]}",
+			 "id", note_id, "type", "Note", "attributedTo", actor, "inReplyTo",
+			 in_reply_to, "to", actor_id, "cc", "published", now, "content",
+			 buf_str(&html), "tag", "type", "Mention", "href", actor_id, "name",
+			 handle ? handle : actor_id);
+	create = note ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s], s:[], s:o}", "@context",
+				  "https://www.w3.org/ns/activitystreams", "id", create_id,
+				  "type", "Create", "actor", actor, "published", now, "to",
+				  actor_id, "cc", "object", note)
+		      : NULL;
+	buf_release(&html);
+	free(create_id);
+	free(note_id);
 	free(actor);
-	if (!accept)
-		return errorf(err, ERR_INTERNAL, "Accept could not be built");
-	return outbox_queue(ctx, s, accept, inboxes, 1, err);
+	if (!create)
+		return errorf(err, ERR_INTERNAL, "reply could not be built");
+	return outbox_queue(ctx, s, create, inboxes, 1, err);
 }

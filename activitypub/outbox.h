@@ -16,4 +16,20 @@ struct statement;
 int outbox_accept(struct ctx *ctx, const struct statement *s, json_t *follow, const char *inbox,
 		  struct err *err);
 
+/*
+ * Queue an answer of type "Accept" or "Reject" to activity (borrowed, embedded
+ * as received) from statement s to inbox. The id is stable per (type, activity).
+ */
+int outbox_respond(struct ctx *ctx, const struct statement *s, const char *type,
+		   json_t *activity, const char *inbox, struct err *err);
+
+/*
+ * Queue a reply from statement s to a remote actor's post: a Create of a
+ * Note in reply to in_reply_to, addressed and mentioning only the actor
+ * (actor_id, shown as handle, may be NULL), with text (plain, escaped here).
+ */
+int outbox_reply(struct ctx *ctx, const struct statement *s, const char *actor_id,
+		 const char *handle, const char *inbox, const char *in_reply_to,
+		 const char *text, struct err *err);
+
 #endif

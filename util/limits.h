@@ -51,6 +51,7 @@
 
 /* Collections */
 #define LIMIT_PAGE_ITEMS 50                /* items per collection page */
+#define LIMIT_MENTIONS_PER_ORIGIN_HOUR 60 /* signing mentions answered per remote server */
 #define LIMIT_LISTED_SIGNATORIES 1000      /* names in the post and on the page; then "and N more" */
 
 /* Documents and pages we serve */
