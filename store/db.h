@@ -78,6 +78,13 @@ int db_migrate(struct store *st, struct err *err);
 int db_check_ours(struct store *st, const char *path, bool *is_new, struct err *err);
 
 /*
+ * Queue body for each inbox (dead ones skipped), due at now, inside the
+ * caller's transaction (store_delivery_add without BEGIN/COMMIT).
+ */
+int db_delivery_queue(struct store *st, int64_t statement_id, const char *body,
+		      char *const *inboxes, size_t n_inboxes, int64_t now, struct err *err);
+
+/*
  * The host of a URL or of a "host[:port]" authority, lowercase, without the
  * port (an IPv6 literal keeps its brackets); NULL when there is none. Caller frees.
  */

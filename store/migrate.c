@@ -170,6 +170,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX statements_update_due ON statements(update_due_at)"
 	"  WHERE update_due_at IS NOT NULL;"
 	"PRAGMA user_version = 2;",
+
+	/*
+	 * 3: edits of the post requested so far (a counter), so the publisher
+	 * clears the schedule only when no change came while it built the edit.
+	 */
+	"ALTER TABLE statements ADD COLUMN update_gen INTEGER NOT NULL DEFAULT 0;"
+	"PRAGMA user_version = 3;",
 };
 
 #define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -25,19 +25,17 @@ void deliveries_free(struct delivery *list, size_t n)
 	free(list);
 }
 
-int store_delivery_add(struct store *st, int64_t statement_id, const char *body,
-		       char *const *inboxes, size_t n_inboxes, struct err *err)
+int db_delivery_queue(struct store *st, int64_t statement_id, const char *body,
+		      char *const *inboxes, size_t n_inboxes, int64_t now, struct err *err)
 {
 	sqlite3_stmt *b = NULL, *q = NULL;
-	int64_t now = (int64_t)time(NULL), body_id, queued = 0;
+	int64_t body_id, queued = 0;
 	int rc;
 
 	if (!body)
 		return errorf(err, ERR_INVALID, "a delivery needs a body");
 	if (n_inboxes == 0)
 		return 0;
-	if ((rc = db_begin(st, DB_WRITE, err)))
-		return rc;
 	/* The body once, however many inboxes it goes to. */
 	if ((rc = db_prepare(st,
 			     "INSERT INTO delivery_bodies (statement_id, body, created)"
@@ -81,15 +79,31 @@ int store_delivery_add(struct store *st, int64_t statement_id, const char *body,
 			rc = db_fail(st, err, "queue delivery");
 			goto out;
 		}
-		if ((rc = db_step_done(st, b, err, "queue delivery")))
-			goto out;
+		rc = db_step_done(st, b, err, "queue delivery");
 	}
-	rc = db_commit(st, err);
 out:
-	if (rc)
-		db_rollback(st);
 	sqlite3_finalize(b);
 	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_delivery_add(struct store *st, int64_t statement_id, const char *body,
+		       char *const *inboxes, size_t n_inboxes, struct err *err)
+{
+	int rc;
+
+	if (!body)
+		return errorf(err, ERR_INVALID, "a delivery needs a body");
+	if (n_inboxes == 0)
+		return 0;
+	if ((rc = db_begin(st, DB_WRITE, err)))
+		return rc;
+	rc = db_delivery_queue(st, statement_id, body, inboxes, n_inboxes, (int64_t)time(NULL),
+			       err);
+	if (!rc)
+		rc = db_commit(st, err);
+	if (rc)
+		db_rollback(st);
 	return rc;
 }
 

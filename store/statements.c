@@ -334,8 +334,8 @@ int store_statement_schedule_update(struct store *st, int64_t statement_id, int6
 
 	/* An edit already scheduled keeps its time: the batch window starts at the first change. */
 	if ((rc = db_prepare(st,
-			     "UPDATE statements SET update_due_at = coalesce(update_due_at, ?2)"
-			     " WHERE id = ?1",
+			     "UPDATE statements SET update_due_at = coalesce(update_due_at, ?2),"
+			     " update_gen = update_gen + 1 WHERE id = ?1",
 			     &q, err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, statement_id) || sqlite3_bind_int64(q, 2, due))
@@ -400,6 +400,66 @@ int store_statement_update_done(struct store *st, int64_t statement_id, int64_t 
 		rc = db_fail(st, err, "update done");
 	else
 		rc = statement_update(st, q, statement_id, err, "update done");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_statement_update_gen(struct store *st, int64_t statement_id, int64_t *gen,
+			       struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	bool found = false;
+	int rc;
+
+	*gen = 0;
+	if ((rc = db_prepare(st, "SELECT update_gen FROM statements WHERE id = ?1", &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, statement_id))
+		rc = db_fail(st, err, "update generation");
+	else
+		rc = db_step_int64(st, q, gen, &found, err, "update generation");
+	if (!rc && !found)
+		rc = errorf(err, ERR_NOTFOUND, "no statement with id %lld", (long long)statement_id);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_statement_update_publish(struct store *st, int64_t statement_id, int64_t gen,
+				   int64_t t, int64_t next_due, const struct store_outgoing *out,
+				   size_t n_out, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	if ((rc = db_begin(st, DB_WRITE, err)))
+		return rc;
+	/*
+	 * The edit is cleared only when no change was requested after the
+	 * caller read gen; a change that came meanwhile may be missing from
+	 * the bodies, so it gets an edit of its own at next_due.
+	 */
+	if ((rc = db_prepare(st,
+			     "UPDATE statements SET updated = max(updated, ?2),"
+			     " update_due_at = CASE WHEN update_gen = ?3 THEN NULL ELSE ?4 END"
+			     " WHERE id = ?1",
+			     &q, err)))
+		goto out;
+	if (sqlite3_bind_int64(q, 1, statement_id) || sqlite3_bind_int64(q, 2, t) ||
+	    sqlite3_bind_int64(q, 3, gen) || sqlite3_bind_int64(q, 4, next_due)) {
+		rc = db_fail(st, err, "publish update");
+		goto out;
+	}
+	if ((rc = statement_update(st, q, statement_id, err, "publish update")))
+		goto out;
+	for (size_t i = 0; i < n_out; i++)
+		if ((rc = db_delivery_queue(st, statement_id, out[i].body, out[i].inboxes,
+					    out[i].n_inboxes, now, err)))
+			goto out;
+	rc = db_commit(st, err);
+out:
+	if (rc)
+		db_rollback(st);
 	sqlite3_finalize(q);
 	return rc;
 }

@@ -189,6 +189,32 @@ int store_statement_updates_due(struct store *st, int64_t now, int64_t **out, si
 /* The edit is published: clear the schedule and set updated = t, in one transaction. */
 int store_statement_update_done(struct store *st, int64_t statement_id, int64_t t,
 				struct err *err);
+/*
+ * Edits requested so far: a counter every store_statement_schedule_update
+ * raises. The publisher reads it before it loads what the edit shows and
+ * hands it to store_statement_update_publish. ERR_NOTFOUND for an unknown id.
+ */
+int store_statement_update_gen(struct store *st, int64_t statement_id, int64_t *gen,
+			       struct err *err);
+
+/* One activity to queue: body (borrowed) for inboxes[0..n_inboxes) (borrowed). */
+struct store_outgoing {
+	const char *body;
+	char *const *inboxes;
+	size_t n_inboxes;
+};
+
+/*
+ * Publish a batched edit in one transaction (a crash leaves all of it or
+ * nothing): queue each of out[0..n_out) as store_delivery_add does, set
+ * updated = t (kept when already later), and clear the schedule, unless an
+ * edit was requested after gen was read (store_statement_update_gen): then
+ * the change that came meanwhile gets an edit of its own, due at next_due.
+ * ERR_NOTFOUND for an unknown id.
+ */
+int store_statement_update_publish(struct store *st, int64_t statement_id, int64_t gen,
+				   int64_t t, int64_t next_due, const struct store_outgoing *out,
+				   size_t n_out, struct err *err);
 
 /* ---- remote actors (a cache of what we fetched) ---- */
 

@@ -155,7 +155,7 @@ static void open_creates_schema(void **state)
 	assert_int_equal(store_open(path, &st, &err), 0);
 	store_close(st);
 	assert_int_equal(sql_int(path, "PRAGMA application_id"), DB_APPLICATION_ID);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 2);
+	assert_int_equal(sql_int(path, "PRAGMA user_version"), 3);
 	assert_int_equal(sql_int(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		sql = xasprintf("SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
@@ -518,6 +518,69 @@ static void signatories(void **state)
 }
 
 /* ---- followers, reactions, inboxes ---- */
+
+/*
+ * Publishing an edit queues its activities and clears the schedule in one
+ * transaction; a change requested while the edit was built keeps one due.
+ */
+static void update_publish(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct statement *got = NULL;
+	struct err err = { 0 };
+	int64_t sid = add_statement(st, "publish"), gen = -1, gen2 = -1, pending = -1, *ids = NULL;
+	char *audience[] = { (char *)"https://a.example/inbox", (char *)"https://b.example/inbox" };
+	char *followers[] = { (char *)"https://a.example/inbox" };
+	struct store_outgoing out[] = {
+		{ "{\"type\":\"Update\",\"object\":{\"type\":\"Note\"}}", audience, 2 },
+		{ "{\"type\":\"Update\",\"object\":{\"type\":\"Service\"}}", followers, 1 },
+	};
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(store_statement_update_gen(st, sid, &gen, &err), 0);
+	assert_int_equal(gen, 0);
+	assert_int_equal(store_statement_schedule_update(st, sid, 2000, &err), 0);
+	assert_int_equal(store_statement_schedule_update(st, sid, 2500, &err), 0);
+	assert_int_equal(store_statement_update_gen(st, sid, &gen, &err), 0);
+	assert_int_equal(gen, 2);
+
+	/* Nothing changed meanwhile: queued, updated set, schedule cleared. */
+	assert_int_equal(store_statement_update_publish(st, sid, gen, 3000, 9000, out, 2, &err), 0);
+	assert_int_equal(store_delivery_pending(st, &pending, &err), 0);
+	assert_int_equal(pending, 3);
+	assert_int_equal(store_statement_get_by_id(st, sid, &got, &err), 0);
+	assert_int_equal(got->updated, 3000);
+	statement_free(got);
+	assert_int_equal(store_statement_updates_due(st, INT64_MAX, &ids, &n, &err), 0);
+	assert_int_equal(n, 0);
+
+	/* A change requested after gen was read: due again at next_due. */
+	assert_int_equal(store_statement_schedule_update(st, sid, 3100, &err), 0);
+	assert_int_equal(store_statement_update_gen(st, sid, &gen, &err), 0);
+	assert_int_equal(store_statement_schedule_update(st, sid, 3200, &err), 0);
+	assert_int_equal(store_statement_update_gen(st, sid, &gen2, &err), 0);
+	assert_true(gen2 > gen);
+	assert_int_equal(store_statement_update_publish(st, sid, gen, 2000, 9000, out, 1, &err), 0);
+	assert_int_equal(store_statement_get_by_id(st, sid, &got, &err), 0);
+	assert_int_equal(got->updated, 3000); /* never backwards */
+	statement_free(got);
+	assert_int_equal(store_statement_updates_due(st, 8999, &ids, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_statement_updates_due(st, 9000, &ids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	free(ids);
+	assert_int_equal(store_delivery_pending(st, &pending, &err), 0);
+	assert_int_equal(pending, 5);
+
+	/* All or nothing: an unknown statement queues nothing. */
+	assert_int_equal(store_statement_update_publish(st, 424242, 0, 1, 1, out, 2, &err),
+			 -ERR_NOTFOUND);
+	assert_int_equal(store_statement_update_gen(st, 424242, &gen, &err), -ERR_NOTFOUND);
+	assert_int_equal(store_delivery_pending(st, &pending, &err), 0);
+	assert_int_equal(pending, 5);
+	store_close(st);
+}
 
 /* A burst of changes is one edit: the first schedule holds until it is done. */
 static void batched_updates(void **state)
@@ -1209,6 +1272,7 @@ int main(void)
 		cmocka_unit_test(statement_import_is_atomic),
 		cmocka_unit_test(signatories),
 		cmocka_unit_test(batched_updates),
+		cmocka_unit_test(update_publish),
 		cmocka_unit_test(followers),
 		cmocka_unit_test(reactions),
 		cmocka_unit_test(activities_and_mentions),
