@@ -15,6 +15,7 @@
 #include "activitypub/ctx.h"
 #include "activitypub/httpc.h"
 #include "activitypub/keyring.h"
+#include "activitypub/publish.h"
 #include "store/store.h"
 #include "util/limits.h"
 #include "util/log.h"
@@ -256,6 +257,16 @@ static void collect(struct deliver *d)
 	}
 }
 
+/* Queue the edits of posts that are due (batched: see publish.h); claim() takes them next. */
+static void publish(struct deliver *d, int64_t now)
+{
+	struct ctx ctx = { .cfg = d->cfg, .store = d->st, .deliver = NULL };
+	struct err err;
+
+	/* publish_due logs each failure; a failed edit stays due and is tried next poll. */
+	(void)publish_due(&ctx, now, &err);
+}
+
 static void *worker(void *arg)
 {
 	struct deliver *d = arg;
@@ -275,6 +286,7 @@ static void *worker(void *arg)
 			break;
 		now = (int64_t)time(NULL);
 		if (kicked || now >= next_claim) {
+			publish(d, now);
 			claim(d, now);
 			next_claim = now + 1;
 		}

@@ -17,6 +17,10 @@
  *   401, 408, 429, 5xx, 3xx, timeout, retried after deliver_delay(); 401 may be
  *   connection error                  the receiver failing to fetch our key in time
  * After LIMIT_DELIVERY_ATTEMPTS attempts a retried row is dead too.
+ *
+ * Each poll the worker also publishes the edits of statement posts that are
+ * due (publish_due(), activitypub/publish.h), so a change scheduled with a
+ * batch window of cfg->update_interval_s goes out within a second of its time.
  */
 #ifndef ACTIVITYPUB_DELIVER_H
 #define ACTIVITYPUB_DELIVER_H

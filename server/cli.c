@@ -321,7 +321,7 @@ int cli_serve(int argc, char **argv)
 	struct url u;
 	struct err err;
 	sigset_t sigs;
-	char *base = NULL;
+	char *base = NULL, interval[24];
 	int sig, rc = 1;
 	struct opts o;
 
@@ -332,7 +332,10 @@ int cli_serve(int argc, char **argv)
 	cfg.base_url = base;
 	if (open_store(o.db, &st))
 		goto out;
-	if (keyring_instance_ensure(st, &err) || store_setting_set(st, "base_url", base, &err)) {
+	snprintf(interval, sizeof(interval), "%d", cfg.update_interval_s);
+	/* The CLI's approve and reject schedule edits with the same batch window. */
+	if (keyring_instance_ensure(st, &err) || store_setting_set(st, "base_url", base, &err) ||
+	    store_setting_set(st, "update_interval", interval, &err)) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}
