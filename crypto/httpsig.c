@@ -183,6 +183,12 @@ const char *httpsig_key_id(const struct httpsig *sig)
 	return sig->key_id;
 }
 
+const unsigned char *httpsig_signature(const struct httpsig *sig, size_t *len)
+{
+	*len = sig->sig_len;
+	return sig->sig;
+}
+
 enum httpsig_scheme httpsig_scheme(const struct httpsig *sig)
 {
 	return sig->scheme;

@@ -73,6 +73,13 @@ void httpsig_free(struct httpsig *sig);
 /* The keyId (cavage) or keyid parameter (RFC 9421): borrowed, lives as long as sig. */
 const char *httpsig_key_id(const struct httpsig *sig);
 
+/*
+ * The signature's bytes (base64-decoded from the Signature header): borrowed,
+ * lives as long as sig; *len set to their length. For proof bundles that a
+ * third party checks with openssl.
+ */
+const unsigned char *httpsig_signature(const struct httpsig *sig, size_t *len);
+
 /* Which scheme the signature was read from. */
 enum httpsig_scheme httpsig_scheme(const struct httpsig *sig);
 

@@ -5,6 +5,10 @@
 int cli_serve(int argc, char **argv);
 int cli_statement(int argc, char **argv);
 int cli_block(int argc, char **argv);
+/* signatures list|approve|reject|export|verify (server/cli_signatures.c). */
+int cli_signatures(int argc, char **argv);
+/* statement policy open|review|closed, statement close (server/cli_signatures.c). */
+int cli_statement_policy(int argc, char **argv);
 
 /* Print msg as one line "undersigned: msg" on stderr and return exit code 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

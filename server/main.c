@@ -14,6 +14,13 @@ static const char usage[] =
 	"                         [--allow-private-network] [--update-interval SECONDS]\n"
 	"       undersigned statement import --db FILE --slug SLUG --file TEXTFILE\n"
 	"       undersigned statement list   --db FILE\n"
+	"       undersigned statement policy --db FILE --slug SLUG open|review|closed\n"
+	"       undersigned statement close  --db FILE --slug SLUG\n"
+	"       undersigned signatures list    --db FILE --slug SLUG [--state STATE]\n"
+	"       undersigned signatures approve|reject --db FILE --slug SLUG ID|ACTOR|@HANDLE...\n"
+	"       undersigned signatures export  --db FILE --slug SLUG [--format json|csv]\n"
+	"                                      [--state STATE] [--proofs DIR]\n"
+	"       undersigned signatures verify  --db FILE --slug SLUG [--state STATE]\n"
 	"       undersigned block add|remove|list --db FILE [DOMAIN]\n"
 	"       undersigned --version\n";
 
@@ -44,8 +51,13 @@ int main(int argc, char **argv)
 		httpc_global_cleanup();
 		return rc;
 	}
+	if (str_eq(argv[1], "statement") && argc > 2 &&
+	    (str_eq(argv[2], "policy") || str_eq(argv[2], "close")))
+		return cli_statement_policy(argc - 1, argv + 1);
 	if (str_eq(argv[1], "statement"))
 		return cli_statement(argc - 1, argv + 1);
+	if (str_eq(argv[1], "signatures"))
+		return cli_signatures(argc - 1, argv + 1);
 	if (str_eq(argv[1], "block"))
 		return cli_block(argc - 1, argv + 1);
 	fputs(usage, stderr);

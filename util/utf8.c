@@ -121,3 +121,75 @@ char *utf8_cut_dup(const char *s, size_t max_chars)
 	free(fixed);
 	return out;
 }
+
+/* Bytes of the escape sequence starting with ESC at s (ESC itself included). */
+static size_t escape_len(const unsigned char *s)
+{
+	size_t i = 1;
+
+	if (s[1] == '[') { /* CSI: parameters and intermediates, then one final byte */
+		for (i = 2; s[i] >= 0x20 && s[i] <= 0x3f; i++)
+			;
+		for (; s[i] >= 0x20 && s[i] <= 0x2f; i++)
+			;
+		return s[i] >= 0x40 && s[i] <= 0x7e ? i + 1 : i;
+	}
+	if (s[1] == ']' || s[1] == 'P' || s[1] == '_' || s[1] == '^') {
+		/* OSC, DCS, APC, PM: up to BEL or ESC \ */
+		for (i = 2; s[i] && s[i] != 0x07 && s[i] != 0x1b; i++)
+			;
+		if (s[i] == 0x07)
+			return i + 1;
+		if (s[i] == 0x1b && s[i + 1] == '\\')
+			return i + 2;
+		return i;
+	}
+	return s[1] >= 0x20 && s[1] <= 0x7e ? 2 : 1;
+}
+
+/* Bytes of a code point to drop at s: C1 controls and bidirectional controls. */
+static size_t invisible_len(const unsigned char *s)
+{
+	if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return 2;
+	/* U+200E U+200F, U+202A..U+202E, U+2066..U+2069 */
+	if (s[0] == 0xe2 && s[1] == 0x80 &&
+	    (s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xaa && s[2] <= 0xae)))
+		return 3;
+	if (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)
+		return 3;
+	return 0;
+}
+
+char *utf8_clean_dup(const char *s, size_t max_chars)
+{
+	char *fixed = utf8_repair_dup(s);
+	const unsigned char *p = (const unsigned char *)fixed;
+	struct buf b;
+	char *out;
+
+	buf_init(&b, strlen(fixed) + 1);
+	while (*p) {
+		size_t skip;
+
+		if (*p == 0x1b) {
+			p += escape_len(p);
+		} else if (*p == '\t' || *p == '\n' || *p == '\r') {
+			buf_addch(&b, ' ');
+			p++;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			p++;
+		} else if ((skip = invisible_len(p)) > 0) {
+			p += skip;
+		} else {
+			buf_addch(&b, (char)*p);
+			p++;
+		}
+	}
+	free(fixed);
+	if (!max_chars)
+		return buf_detach(&b);
+	out = utf8_cut_dup(buf_str(&b), max_chars);
+	buf_release(&b);
+	return out;
+}

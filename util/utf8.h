@@ -28,4 +28,13 @@ size_t utf8_prefix_bytes(const char *s, size_t max_chars);
  */
 char *utf8_cut_dup(const char *s, size_t max_chars);
 
+/*
+ * s made safe to print on a terminal or put in a spreadsheet: invalid bytes
+ * repaired, terminal escape sequences (ESC [ ..., ESC ] ... BEL) and control
+ * characters (C0, DEL, C1) and bidirectional controls removed, tabs and line
+ * breaks made spaces; then cut as utf8_cut_dup to max_chars (0: no cut).
+ * Caller frees. NULL gives "".
+ */
+char *utf8_clean_dup(const char *s, size_t max_chars);
+
 #endif

@@ -1,0 +1,59 @@
+/* The option parser and helpers the subcommands share. */
+#include "server/cli_common.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include "server/cli.h"
+#include "store/store.h"
+
+int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "slug", required_argument, NULL, 's' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "base-url", required_argument, NULL, 'b' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "update-interval", required_argument, NULL, 'u' },
+		{ "state", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'o' },
+		{ "proofs", required_argument, NULL, 'r' },
+		{ "allow-private-network", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->db = optarg; break;
+		case 's': o->slug = optarg; break;
+		case 'f': o->file = optarg; break;
+		case 'b': o->base_url = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 'u': o->update_interval = optarg; break;
+		case 't': o->state = optarg; break;
+		case 'o': o->format = optarg; break;
+		case 'r': o->proofs = optarg; break;
+		case 'p': o->allow_private = true; break;
+		default:
+			return cli_fail("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	o->first_arg = optind;
+	if (!o->db)
+		return cli_fail("--db FILE is required");
+	return 0;
+}
+
+int cli_open_store(const char *path, struct store **st)
+{
+	struct err err;
+
+	if (store_open(path, st, &err))
+		return cli_fail("%s: %s", path, err.msg);
+	return 0;
+}

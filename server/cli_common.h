@@ -1,0 +1,37 @@
+/*
+ * What the subcommands share: one option parser, and opening the store with a
+ * one-line error.
+ */
+#ifndef SERVER_CLI_COMMON_H
+#define SERVER_CLI_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct store;
+
+/* Every option any subcommand takes; each command checks the ones it needs. Borrowed from argv. */
+struct cli_opts {
+	const char *db;
+	const char *slug;
+	const char *file;
+	const char *base_url;
+	const char *listen;
+	const char *update_interval;
+	const char *state;  /* --state pending|approved|rejected|withdrawn */
+	const char *format; /* --format json|csv */
+	const char *proofs; /* --proofs DIR */
+	bool allow_private;
+	int first_arg; /* index in argv of the first non-option argument (argv is permuted) */
+};
+
+/*
+ * Parse argv[1..argc) (argv[0] is the subcommand's name). --db is required.
+ * Returns 0, or 1 after printing a one-line error (the exit code).
+ */
+int cli_parse_opts(int argc, char **argv, struct cli_opts *o);
+
+/* Open the store at path; 0, or 1 after a one-line error. *st: store_close. */
+int cli_open_store(const char *path, struct store **st);
+
+#endif
