@@ -36,6 +36,8 @@
 #define LIMIT_DELIVERY_LEASE_S 60          /* a claimed row is due again after (crash) */
 #define LIMIT_DELIVERY_CLAIMED (LIMIT_DELIVERY_PARALLEL * 4) /* rows the worker holds at once */
 #define LIMIT_DELIVERY_POLL_MS 1000        /* the worker looks at the queue at least this often */
+#define LIMIT_DOMAINCHECK_SITES 2          /* websites of a signer checked for a link back */
+#define LIMIT_DOMAINCHECK_TIMEOUT_S 5      /* one website's home page, whole fetch */
 
 /* Statements */
 #define LIMIT_STATEMENT_FILE_BYTES (1024 * 1024)

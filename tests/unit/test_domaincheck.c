@@ -1,0 +1,527 @@
+/*
+ * Unit tests of activitypub/domaincheck.c: the HTML reader (attribute order,
+ * quoting, case, rel lists, relative links, hostile input), the websites of
+ * an actor document, the handle rule, and then the real thing on 127.0.0.1:
+ * an actor's server answering WebFinger and a website answering its home
+ * page, with the outcome stored on the signature.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "activitypub/ctx.h"
+#include "activitypub/domaincheck.h"
+#include "activitypub/httpc.h"
+#include "store/store.h"
+#include "tests/unit/testsrv.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/str.h"
+
+#define ID "https://social.example/users/org"
+#define PROFILE "https://social.example/@org"
+
+static char tmpdir[] = "/tmp/undersigned-domaincheck-XXXXXX";
+
+static bool back(const char *html)
+{
+	return domaincheck_html_links_back(html, strlen(html), ID, PROFILE);
+}
+
+/* ---- the HTML reader ---- */
+
+static void html_links(void **state)
+{
+	static const char amp[] = "<a rel=me href=\"https://s.example/?a=1&amp;b=2\">";
+
+	(void)state;
+	assert_true(back("<a rel=\"me\" href=\"" ID "\">us</a>"));
+	assert_true(back("<link rel=\"me\" href=\"" PROFILE "\">"));
+	/* attribute order, quotes, unquoted values, self-closing */
+	assert_true(back("<a href=\"" ID "\" rel=\"me\">us</a>"));
+	assert_true(back("<a href='" ID "' rel='me'>us</a>"));
+	assert_true(back("<a href=" ID " rel=me>us</a>"));
+	assert_true(back("<link href=" PROFILE " rel=me />"));
+	assert_false(back("<link href=" PROFILE " rel=me/>")); /* HTML reads rel as "me/" */
+	assert_true(back("<a\nclass=x\thref = \"" ID "\"\n rel = me >"));
+	/* case of tag and attribute names, of rel, of scheme and host */
+	assert_true(back("<A REL=\"ME\" HREF=\"" ID "\">"));
+	assert_true(back("<LiNk hReF=\"" PROFILE "\" ReL=\"Me\">"));
+	assert_true(back("<a rel=me href=\"HTTPS://Social.Example/users/org\">"));
+	assert_false(back("<a rel=me href=\"https://social.example/users/ORG\">"));
+	/* rel is a list of tokens */
+	assert_true(back("<a rel=\"nofollow me noopener\" href=\"" ID "\">"));
+	assert_true(back("<a rel=\"\tme\n\" href=\"" ID "\">"));
+	assert_false(back("<a rel=\"meh\" href=\"" ID "\">"));
+	assert_false(back("<a rel=\"nome\" href=\"" ID "\">"));
+	assert_false(back("<a rel=\"me-too\" href=\"" ID "\">"));
+	assert_false(back("<a rel=\"\" href=\"" ID "\">"));
+	assert_false(back("<a rel href=\"" ID "\">"));
+	assert_false(back("<a href=\"" ID "\">no rel</a>"));
+	/* the first of a repeated attribute counts, as in HTML */
+	assert_true(back("<a rel=me rel=nofollow href=\"" ID "\">"));
+	assert_false(back("<a rel=nofollow rel=me href=\"" ID "\">"));
+	assert_false(back("<a rel=me href=\"https://other.example/\" href=\"" ID "\">"));
+	/* references and white space in href, as a browser reads it */
+	assert_true(back("<a rel=me href=\"  " ID "\n\">"));
+	assert_true(back("<a rel=me href=\"https:&#x2F;&#47;social.example&sol;users/org\">"));
+	assert_true(domaincheck_html_links_back(amp, strlen(amp), "https://s.example/?a=1&b=2",
+						NULL));
+	/* relative links, other pages, other elements */
+	assert_false(back("<a rel=me href=\"/users/org\">"));
+	assert_false(back("<a rel=me href=\"//social.example/users/org\">"));
+	assert_false(back("<a rel=me href=\"https://social.example/users/org2\">"));
+	assert_false(back("<a rel=me href=\"https://social.example/users/or\">"));
+	assert_false(back("<div rel=me href=\"" ID "\"></div>"));
+	assert_false(back("<abbr rel=me href=\"" ID "\"></abbr>"));
+	assert_false(back("</a rel=me href=\"" ID "\">"));
+	/* no target: nothing matches */
+	assert_false(domaincheck_html_links_back("<a rel=me href=\"\">", 18, NULL, NULL));
+	assert_false(domaincheck_html_links_back("<a rel=me href=\"\">", 18, "", NULL));
+	assert_false(domaincheck_html_links_back(NULL, 0, ID, PROFILE));
+}
+
+static void html_hostile(void **state)
+{
+	static const char nul[] = "<p>\0</p><a rel=me href=\"" ID "\">";
+	enum { BIG = 1024 * 1024 };
+	char *big = xmalloc(BIG + 64);
+
+	(void)state;
+	/* not where a browser would see a link */
+	assert_false(back("<!-- <a rel=me href=\"" ID "\"> -->"));
+	assert_false(back("<script>var s = '<a rel=me href=\"" ID "\">';</script>"));
+	assert_false(back("<STYLE>a[x='<a rel=me href=\"" ID "\">']{}</STYLE>"));
+	assert_false(back("<textarea><a rel=me href=\"" ID "\"></textarea>"));
+	assert_false(back("<template><a rel=me href=\"" ID "\"></template>"));
+	assert_false(back("<img alt='<a rel=me href=\"" ID "\">'>"));
+	assert_false(back("<a title=\"x\" rel=me href=\"" ID "\""));     /* never closed */
+	assert_false(back("<a rel=\"me\" href=\"" ID));                  /* quote never closed */
+	assert_false(back("<!-- never closed <a rel=me href=\"" ID "\">"));
+	assert_false(back("<script><a rel=me href=\"" ID "\">"));         /* never closed */
+	/* and where it would */
+	assert_true(back("<!-- x --><a rel=me href=\"" ID "\">"));
+	assert_true(back("<script>if (a < b) x();</script><a rel=me href=\"" ID "\">"));
+	assert_true(back("<!doctype html><p>1 < 2 <> <3 <= <a rel=me href=\"" ID "\">"));
+	assert_true(back("<a =x rel=me href=\"" ID "\">"));
+	assert_true(back("<a/rel=me href=\"" ID "\"/>"));
+	assert_false(back("<a/rel=me/href=\"" ID "\">")); /* one attribute: rel="me/href=..." */
+	assert_true(domaincheck_html_links_back(nul, sizeof(nul) - 1, ID, NULL));
+	/* a NUL or an odd reference inside the href matches nothing */
+	assert_false(domaincheck_html_links_back("<a rel=me href=\"x\0\">", 20, "x", NULL));
+	assert_false(back("<a rel=me href=\"https://social.example/users/org&#0;\">"));
+	assert_false(back("<a rel=me href=\"https://social.example/users/org&#99999999999;\">"));
+	/* the length is obeyed: the link past len is not read */
+	assert_false(domaincheck_html_links_back("<a rel=me href=\"" ID "\">", 20, ID, NULL));
+	/* a megabyte of tags, quotes and comment starts: one pass, no match */
+	for (size_t i = 0; i < BIG; i++)
+		big[i] = "<a rel=me href='x'><!-<script<"[i % 30];
+	assert_false(domaincheck_html_links_back(big, BIG, ID, PROFILE));
+	memset(big, '<', BIG);
+	assert_false(domaincheck_html_links_back(big, BIG, ID, PROFILE));
+	/* a href longer than any URL we match */
+	memcpy(big, "<a rel=me href=\"", 16);
+	memset(big + 16, 'a', BIG - 32);
+	memcpy(big + BIG - 16, "\">", 3);
+	assert_false(domaincheck_html_links_back(big, BIG - 14, ID, PROFILE));
+	free(big);
+}
+
+/* ---- websites and handles ---- */
+
+static void websites(void **state)
+{
+	char *out[4] = { NULL };
+	size_t n;
+
+	(void)state;
+	/* url off the server, then a Mastodon field, then plain text; at most max, distinct */
+	n = domaincheck_websites(
+		"{\"id\":\"" ID "\",\"url\":\"https://org.example/about\",\"attachment\":["
+		"{\"type\":\"PropertyValue\",\"name\":\"Web\",\"value\":\"<a href=\\\"https://org.example/\\\" "
+		"rel=\\\"nofollow noopener me\\\"><span class=\\\"invisible\\\">https://</span>org.example</a>\"},"
+		"{\"type\":\"PropertyValue\",\"name\":\"Shop\",\"value\":\"see https://shop.example/x?y\"},"
+		"{\"type\":\"PropertyValue\",\"name\":\"More\",\"value\":\"https://third.example\"}]}",
+		ID, false, out, 2);
+	assert_int_equal(n, 2);
+	assert_string_equal(out[0], "https://org.example");
+	assert_string_equal(out[1], "https://shop.example");
+	free(out[0]);
+	free(out[1]);
+
+	/* nothing on the actor's own server, no plain http unless allowed, no user info */
+	n = domaincheck_websites(
+		"{\"url\":[\"" PROFILE "\",{\"type\":\"Link\",\"href\":\"http://plain.example/\"}],"
+		"\"attachment\":[{\"type\":\"PropertyValue\",\"value\":\"https://social.example/@other\"},"
+		"{\"type\":\"PropertyValue\",\"value\":\"https://org.example@evil.example/\"},"
+		"{\"type\":\"Note\",\"value\":\"https://note.example/\"},"
+		"{\"type\":\"PropertyValue\",\"value\":\"org.example\"},"
+		"{\"type\":\"PropertyValue\",\"value\":42}]}",
+		ID, false, out, 4);
+	assert_int_equal(n, 0);
+	n = domaincheck_websites("{\"url\":{\"href\":\"http://plain.example:8080/x\"}}", ID, true,
+				 out, 4);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0], "http://plain.example:8080");
+	free(out[0]);
+	/* a single attachment object; the port tells servers apart */
+	n = domaincheck_websites("{\"attachment\":{\"type\":\"PropertyValue\",\"value\":"
+				 "\"https://social.example:8443/\"}}",
+				 ID, false, out, 4);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0], "https://social.example:8443");
+	free(out[0]);
+	/* not JSON, no id, a bad id */
+	assert_int_equal(domaincheck_websites("{\"url\":", ID, false, out, 4), 0);
+	assert_int_equal(domaincheck_websites("{\"url\":\"https://a.example\"}", NULL, false, out, 4),
+			 0);
+	assert_int_equal(domaincheck_websites("{\"url\":\"https://a.example\"}", "nope", false, out,
+					      4), 0);
+	assert_int_equal(domaincheck_websites(NULL, ID, false, out, 4), 0);
+}
+
+static void handles(void **state)
+{
+	(void)state;
+	assert_true(domaincheck_handle_matches("@info@psm.org.my", "https://psm.org.my"));
+	assert_true(domaincheck_handle_matches("@info@PSM.org.my", "https://www.psm.org.my"));
+	assert_false(domaincheck_handle_matches("@info@psm.org.my", "https://evil.psm.org.my"));
+	assert_false(domaincheck_handle_matches("@info@psm.org.my", "https://psm.org.my.evil"));
+	assert_false(domaincheck_handle_matches("@info@www.psm.org.my", "https://psm.org.my"));
+	assert_true(domaincheck_handle_matches("@o@127.0.0.1:3000", "http://127.0.0.1:3000"));
+	assert_false(domaincheck_handle_matches("@o@127.0.0.1:3000", "http://127.0.0.1:3001"));
+	assert_false(domaincheck_handle_matches("@o@127.0.0.1", "http://127.0.0.1:3001"));
+	assert_false(domaincheck_handle_matches("@o@", "https://psm.org.my"));
+	assert_false(domaincheck_handle_matches("psm.org.my", "https://psm.org.my"));
+	assert_false(domaincheck_handle_matches(NULL, "https://psm.org.my"));
+	assert_false(domaincheck_handle_matches("@o@psm.org.my", NULL));
+}
+
+/* ---- on loopback: WebFinger and a home page ---- */
+
+/*
+ * home: the actor's server. WebFinger for org answers org@home; for
+ * delegated it names delegated@site (the site's WebFinger confirms it).
+ * site: the organisation's website, serving html at "/".
+ */
+struct world {
+	struct tsrv home, site;
+	const char *html; /* what the site's home page holds; NULL: 404 */
+	int site_home_gets;
+};
+
+static void home_handler(struct tsrv *s, const struct tsrv_req *req, size_t nth,
+			 struct tsrv_resp *resp)
+{
+	struct world *w = s->data;
+
+	(void)nth;
+	resp->content_type = "application/jrd+json";
+	if (str_starts(req->target, "/.well-known/webfinger?resource=acct%3Aorg%40")) {
+		resp->status = 200;
+		resp->body = xasprintf("{\"subject\":\"acct:org@127.0.0.1:%d\",\"links\":[{\"rel\":"
+				       "\"self\",\"type\":\"application/activity+json\","
+				       "\"href\":\"%s/users/org\"}]}",
+				       s->port, s->base);
+	} else if (str_starts(req->target, "/.well-known/webfinger?resource=acct%3Adelegated%40")) {
+		resp->status = 200;
+		resp->body = xasprintf("{\"subject\":\"acct:delegated@127.0.0.1:%d\",\"links\":[{"
+				       "\"rel\":\"self\",\"type\":\"application/activity+json\","
+				       "\"href\":\"%s/users/delegated\"}]}",
+				       w->site.port, s->base);
+	} else {
+		resp->status = 404;
+	}
+}
+
+static void site_handler(struct tsrv *s, const struct tsrv_req *req, size_t nth,
+			 struct tsrv_resp *resp)
+{
+	struct world *w = s->data;
+
+	(void)nth;
+	if (str_eq(req->target, "/")) {
+		pthread_mutex_lock(&s->lock);
+		w->site_home_gets++;
+		pthread_mutex_unlock(&s->lock);
+		resp->status = w->html ? 200 : 404;
+		resp->content_type = "text/html; charset=utf-8";
+		resp->body = w->html ? xstrdup(w->html) : NULL;
+	} else if (str_starts(req->target, "/.well-known/webfinger?resource=acct%3Adelegated%40")) {
+		resp->status = 200;
+		resp->content_type = "application/jrd+json";
+		resp->body = xasprintf("{\"subject\":\"acct:delegated@127.0.0.1:%d\",\"links\":[{"
+				       "\"rel\":\"self\",\"type\":\"application/activity+json\","
+				       "\"href\":\"%s/users/delegated\"}]}",
+				       s->port, w->home.base);
+	} else {
+		resp->status = 404;
+	}
+}
+
+struct fixture {
+	struct config cfg;
+	struct ctx ctx;
+	struct store *st;
+	struct world w;
+	char *path;
+};
+
+static int group_setup(void **state)
+{
+	struct err err;
+
+	(void)state;
+	return httpc_global_init(&err) || !mkdtemp(tmpdir) ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+
+	(void)state;
+	while (d && (e = readdir(d))) {
+		char *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", tmpdir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(tmpdir);
+	httpc_global_cleanup();
+	return 0;
+}
+
+static int fixture_setup(void **state)
+{
+	static int n;
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	struct err err;
+
+	f->path = xasprintf("%s/c%d.db", tmpdir, ++n);
+	if (store_open(f->path, &f->st, &err))
+		return -1;
+	if (tsrv_start(&f->w.home, home_handler, &f->w) || tsrv_start(&f->w.site, site_handler, &f->w))
+		return -1;
+	f->cfg.base_url = "http://undersigned.test";
+	f->cfg.authority = "undersigned.test";
+	f->cfg.allow_private_network = true;
+	f->cfg.update_interval_s = 0;
+	f->ctx.cfg = &f->cfg;
+	f->ctx.store = f->st;
+	*state = f;
+	return 0;
+}
+
+static int fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	tsrv_stop(&f->w.home);
+	tsrv_stop(&f->w.site);
+	store_close(f->st);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+/* An actor of home named user, whose document links website (a URL, or NULL). */
+static struct remote_actor *actor(struct fixture *f, const char *user, const char *website)
+{
+	struct remote_actor *a = xcalloc(1, sizeof(*a));
+
+	a->id = xasprintf("%s/users/%s", f->w.home.base, user);
+	a->type = xstrdup("Organization");
+	a->preferred_username = xstrdup(user);
+	a->inbox = xasprintf("%s/users/%s/inbox", f->w.home.base, user);
+	a->url = xasprintf("%s/@%s", f->w.home.base, user);
+	a->document = xasprintf("{\"id\":\"%s\",\"type\":\"Organization\",\"preferredUsername\":"
+				"\"%s\",\"url\":\"%s\",\"attachment\":[{\"type\":\"PropertyValue\","
+				"\"name\":\"Website\",\"value\":\"<a href=\\\"%s\\\">site</a>\"}]}",
+				a->id, user, a->url, website ? website : "");
+	return a;
+}
+
+/* Rule (b): the home page (not the page linked) links back with rel="me". */
+static void links_back_from_home_page(void **state)
+{
+	struct fixture *f = *state;
+	char *deep = xasprintf("%s/about/us", f->w.site.base);
+	struct remote_actor *a = actor(f, "org", deep);
+	char *html = xasprintf("<!doctype html><html><head><link rel=\"me\" href=\"%s\"></head>"
+			       "<body>Hello</body></html>", a->url);
+	char *want = xasprintf("@org@127.0.0.1:%d", f->w.home.port);
+	char *handle = NULL;
+	bool verified = false;
+	struct err err;
+
+	f->w.html = html;
+	assert_int_equal(domaincheck_actor(&f->ctx, a, &verified, &handle, &err), 0);
+	assert_true(verified);
+	assert_string_equal(handle, want);
+	assert_int_equal(f->w.site_home_gets, 1);
+	assert_non_null(strstr(tsrv_header(f->w.site.reqs[0], "Accept"), "text/html"));
+	free(handle);
+
+	/* no link back: not verified, but decided */
+	f->w.html = "<a rel=\"me\" href=\"https://elsewhere.example/@org\">";
+	assert_int_equal(domaincheck_actor(&f->ctx, a, &verified, &handle, &err), 0);
+	assert_false(verified);
+	assert_string_equal(handle, want);
+	free(handle);
+	/* no home page at all */
+	f->w.html = NULL;
+	assert_int_equal(domaincheck_actor(&f->ctx, a, &verified, &handle, &err), 0);
+	assert_false(verified);
+	free(handle);
+
+	remote_actor_free(a);
+	free(html);
+	free(want);
+	free(deep);
+}
+
+/* Rule (a): the handle's domain, confirmed by its own WebFinger, is the website's. */
+static void handle_on_own_domain(void **state)
+{
+	struct fixture *f = *state;
+	struct remote_actor *a = actor(f, "delegated", f->w.site.base);
+	char *want = xasprintf("@delegated@127.0.0.1:%d", f->w.site.port);
+	char *handle = NULL;
+	bool verified = false;
+	struct err err;
+
+	f->w.html = NULL;
+	assert_int_equal(domaincheck_actor(&f->ctx, a, &verified, &handle, &err), 0);
+	assert_true(verified);
+	assert_string_equal(handle, want);
+	assert_int_equal(f->w.site_home_gets, 0); /* decided without fetching the page */
+	free(handle);
+	remote_actor_free(a);
+	free(want);
+}
+
+/* Only its own server linked: nothing fetched, not verified; a site down: undecided. */
+static void own_server_and_down(void **state)
+{
+	struct fixture *f = *state;
+	char *own = xasprintf("%s/", f->w.home.base);
+	struct remote_actor *a = actor(f, "org", own);
+	char *handle = NULL;
+	bool verified = true;
+	struct err err;
+
+	assert_int_equal(domaincheck_actor(&f->ctx, a, &verified, &handle, &err), 0);
+	assert_false(verified);
+	assert_non_null(handle);
+	assert_int_equal(f->w.site_home_gets, 0);
+	free(handle);
+	remote_actor_free(a);
+
+	a = actor(f, "org", "http://127.0.0.1:1/");
+	assert_int_equal(domaincheck_actor(&f->ctx, a, &verified, &handle, &err), -ERR_RETRY);
+	assert_false(verified);
+	assert_non_null(handle); /* the handle was confirmed all the same */
+	free(handle);
+	remote_actor_free(a);
+
+	/* a handle WebFinger does not confirm is never guessed */
+	a = actor(f, "nobody", NULL);
+	assert_int_equal(domaincheck_actor(&f->ctx, a, &verified, &handle, &err), 0);
+	assert_null(handle);
+	remote_actor_free(a);
+	free(own);
+}
+
+/* The outcome lands on the signature and the actor cache, and the post gets an edit. */
+static void stored_on_the_signature(void **state)
+{
+	struct fixture *f = *state;
+	struct remote_actor *a = actor(f, "org", f->w.site.base), *cached = NULL;
+	char *html = xasprintf("<a href=\"%s\" rel=\"me\">fediverse</a>", a->id);
+	char *want = xasprintf("@org@127.0.0.1:%d", f->w.home.port);
+	struct statement s = { 0 };
+	struct signatory g = { 0 }, *got = NULL;
+	struct err err;
+	int64_t *ids = NULL;
+	size_t n = 0;
+
+	s.slug = "st";
+	s.title = "A statement";
+	s.public_pem = "-";
+	s.private_pem = "-";
+	assert_int_equal(store_statement_add(f->st, &s, &err), 0);
+	g.name = "Org";
+	g.actor_id = a->id;
+	g.how = "follow";
+	g.state = "approved";
+	g.actor_type = "Organization";
+	g.signed_at = 100;
+	assert_int_equal(store_signatory_add_verified(f->st, s.id, &g, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(store_actor_put(f->st, a, &err), 0);
+
+	f->w.html = html;
+	domaincheck_signatory(&f->ctx, a);
+	assert_int_equal(store_signatory_get(f->st, s.id, a->id, &got, &err), 0);
+	assert_string_equal(got->handle, want);
+	assert_true(got->domain_verified);
+	signatories_free(got, 1);
+	assert_int_equal(store_actor_get(f->st, a->id, &cached, &err), 0);
+	assert_string_equal(cached->handle, want);
+	remote_actor_free(cached);
+	assert_int_equal(store_statement_updates_due(f->st, (int64_t)time(NULL) + 1, &ids, &n,
+						     &err), 0);
+	assert_int_equal(n, 1);
+	free(ids);
+
+	/* The same again changes nothing: no new edit. */
+	assert_int_equal(store_statement_update_done(f->st, s.id, (int64_t)time(NULL), &err), 0);
+	domaincheck_signatory(&f->ctx, a);
+	assert_int_equal(store_statement_updates_due(f->st, INT64_MAX, &ids, &n, &err), 0);
+	assert_int_equal(n, 0);
+
+	/* The link is gone from the site: the mark goes, and the post is edited. */
+	f->w.html = "<p>new site</p>";
+	domaincheck_signatory(&f->ctx, a);
+	assert_int_equal(store_signatory_get(f->st, s.id, a->id, &got, &err), 0);
+	assert_false(got->domain_verified);
+	signatories_free(got, 1);
+	assert_int_equal(store_statement_updates_due(f->st, INT64_MAX, &ids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	free(ids);
+	domaincheck_signatory(&f->ctx, NULL); /* nothing to check: no crash */
+
+	remote_actor_free(a);
+	free(html);
+	free(want);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(html_links),
+		cmocka_unit_test(html_hostile),
+		cmocka_unit_test(websites),
+		cmocka_unit_test(handles),
+		cmocka_unit_test_setup_teardown(links_back_from_home_page, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(handle_on_own_domain, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(own_server_and_down, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(stored_on_the_signature, fixture_setup,
+						fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
