@@ -685,11 +685,24 @@ json_t *doc_followers_page(const struct config *cfg, const char *slug, int64_t p
 	return p;
 }
 
+/* The signer's actor type as ActivityStreams names it; an organisation when unknown. */
+static const char *signer_type(const char *t)
+{
+	static const char *const known[] = { "Organization", "Person", "Service", "Group",
+					     "Application" };
+
+	for (size_t i = 0; t && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(t, known[i]) == 0)
+			return known[i];
+	return "Organization";
+}
+
 json_t *doc_signatory(const struct signatory *sig)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "type", json_string("Organization"));
+	json_object_set_new(o, "type", json_string(sig->actor_id ? signer_type(sig->actor_type) :
+								   "Organization"));
 	if (sig->actor_id) {
 		json_object_set_new(o, "id", jstr(sig->actor_id));
 		json_object_set_new(o, "name", jstr(sig->name));
@@ -700,6 +713,8 @@ json_t *doc_signatory(const struct signatory *sig)
 		if (sig->how && *sig->how)
 			json_object_set_new(o, "undersigned:how", jstr(sig->how));
 		json_object_set_new(o, "published", jtime(sig->signed_at));
+		json_object_set_new(o, "undersigned:domainVerified",
+				    json_boolean(sig->domain_verified));
 	} else {
 		json_object_set_new(o, "name", jstr(sig->name));
 		json_object_set_new(o, "undersigned:imported", json_true());

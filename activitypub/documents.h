@@ -26,8 +26,9 @@ struct signatory;
 /*
  * The project's JSON-LD namespace, the same on every server (a namespace that
  * changed with the host would make the same term mean different things).
- * Terms: signatures (actor -> collection), handle, imported, how (items of
- * the signatures collection), and Endorse (the signing activity).
+ * Terms: signatures (actor -> collection), handle, imported, how,
+ * domainVerified (items of the signatures collection), and Endorse (the
+ * signing activity).
  */
 #define UNDERSIGNED_NS "https://w3id.org/undersigned#"
 
@@ -106,10 +107,13 @@ json_t *doc_signatures_page(const struct config *cfg, const char *slug, int64_t 
 			    int64_t total, const struct signatory *sigs, size_t n);
 
 /*
- * One item of the signatures collection. Verified: {type Organization, id
- * (the signing actor), name, url, undersigned:handle, undersigned:how,
- * published (signing time)}. Imported: {type Organization, name,
- * undersigned:imported true, location {type Place, name: country}}.
+ * One item of the signatures collection. Verified: {type (the signer's actor
+ * type: Organization, Person, Service, Group or Application), id (the
+ * signing actor), name, url, undersigned:handle (as WebFinger confirmed it),
+ * undersigned:how, published (signing time), undersigned:domainVerified}.
+ * Imported: {type Organization, name, undersigned:imported true}. Either
+ * with location {type Place, name: country} when known. The store lists
+ * verified ones first, so imported ones come after them.
  * New reference, no @context.
  */
 json_t *doc_signatory(const struct signatory *sig);

@@ -14,6 +14,7 @@
 #include "util/limits.h"
 #include "util/mem.h"
 #include "util/str.h"
+#include "util/url.h"
 #include "util/utf8.h"
 
 /* Room kept after the signatory list for the rest of the page. */
@@ -53,7 +54,8 @@ static const char page_css[] =
 	"background:var(--edge);color:#fff;cursor:pointer}"
 	"@media (prefers-color-scheme:dark){button{color:#0b140f}}"
 	".signatories li{margin:.2rem 0}"
-	".tag{font-size:.85em;color:var(--muted)}"
+	".tag{font-size:.85em;color:var(--muted)}.tag.ok{color:var(--edge)}"
+	".signatories li.imported{margin-top:1rem}"
 	".statements{list-style:none;padding:0}.statements li{margin:1.25rem 0}"
 	"footer{margin:3rem auto 2rem;font-size:.9rem;color:var(--muted);"
 	"border-top:1px solid var(--line);padding-top:1rem}";
@@ -234,16 +236,22 @@ static int add_follow_form(struct buf *b, const struct config *cfg, const char *
 	return bad;
 }
 
-/* One signatory: verified with handle and profile link, imported marked as such. */
-static int add_signatory(struct buf *b, const struct signatory *sig)
+/*
+ * One signatory. Verified: its name linked to its profile (http(s) only),
+ * its handle as WebFinger confirmed it, its server, and the domain mark.
+ * Imported: marked as listed by the coordinator; the first of them after
+ * verified ones opens a new group (class "imported").
+ */
+static int add_signatory(struct buf *b, const struct signatory *sig, bool opens_group)
 {
 	const char *link = is_http_url(sig->url) ? sig->url :
 			   is_http_url(sig->actor_id) ? sig->actor_id :
 							NULL;
 	bool verified = sig->actor_id != NULL;
+	struct url u;
 	int bad = 0;
 
-	bad |= buf_addstr(b, "<li>");
+	bad |= buf_addstr(b, opens_group ? "<li class=\"imported\">" : "<li>");
 	if (verified && link) {
 		bad |= buf_addstr(b, "<a href=\"");
 		bad |= buf_add_html(b, link);
@@ -256,16 +264,27 @@ static int add_signatory(struct buf *b, const struct signatory *sig)
 		bad |= buf_addstr(b, ", ");
 		bad |= add_cut(b, sig->country, LIMIT_NAME_DISPLAY_CHARS);
 	}
-	if (verified) {
-		if (sig->handle && *sig->handle) {
-			bad |= buf_addstr(b, " <code>");
-			bad |= add_cut(b, sig->handle, LIMIT_NAME_DISPLAY_CHARS);
-			bad |= buf_addstr(b, "</code>");
-		}
-		bad |= buf_addstr(b, " <span class=\"tag\">signed from the fediverse</span>");
-	} else {
-		bad |= buf_addstr(b, " <span class=\"tag\">listed by the coordinator</span>");
+	if (!verified) {
+		bad |= buf_addstr(b, " <span class=\"tag\">listed by the coordinator</span></li>\n");
+		return bad;
 	}
+	if (sig->handle && *sig->handle) {
+		bad |= buf_addstr(b, " <code>");
+		bad |= add_cut(b, sig->handle, LIMIT_NAME_DISPLAY_CHARS);
+		bad |= buf_addstr(b, "</code>");
+	}
+	if (url_parse(sig->actor_id, &u, NULL) == 0) {
+		bad |= buf_addstr(b, " <span class=\"tag\">signed from ");
+		bad |= add_cut(b, u.authority, LIMIT_NAME_DISPLAY_CHARS);
+		bad |= buf_addstr(b, "</span>");
+		url_release(&u);
+	} else {
+		bad |= buf_addstr(b, " <span class=\"tag\">signed from the fediverse</span>");
+	}
+	if (sig->domain_verified)
+		bad |= buf_addstr(b, " <span class=\"tag ok\" title=\"Its website links back to this "
+				     "account, or its address is on its own domain\">\xe2\x9c\x93 domain "
+				     "verified</span>");
 	bad |= buf_addstr(b, "</li>\n");
 	return bad;
 }
@@ -289,8 +308,11 @@ static int add_signatories(struct buf *b, const struct config *cfg,
 	buf_init(&li, PAGE_TAIL_RESERVE);
 	bad |= buf_addstr(b, "<ol class=\"signatories\">\n");
 	for (i = 0; i < v->n_signatories && !bad; i++) {
+		const struct signatory *sig = &v->signatories[i];
+		bool opens_group = !sig->actor_id && i > 0 && v->signatories[i - 1].actor_id;
+
 		buf_reset(&li);
-		if (add_signatory(&li, &v->signatories[i]))
+		if (add_signatory(&li, sig, opens_group))
 			break;
 		if (b->len + li.len + PAGE_TAIL_RESERVE > LIMIT_PAGE_HTML_BYTES)
 			break;

@@ -19,8 +19,9 @@ struct statement;
 
 /*
  * The statement's page (B/s/SLUG for a browser): OpenGraph tags, the text,
- * counts, the signatories of v (verified ones with handle and profile link,
- * imported ones marked "listed by the coordinator"), how to sign, and a
+ * counts, the signatories of v in its order (verified ones with their
+ * profile link, handle, server and a "domain verified" mark when it holds;
+ * imported ones after them, marked "listed by the coordinator"), how to sign, and a
  * "Follow from your server" form (GET B/authorize_interaction with
  * acct=<what the reader typed> and uri=<the actor id>).
  * Caller frees. NULL only when the statement's own text passes

@@ -46,7 +46,8 @@ static struct statement stmt = {
 static struct signatory sigs[] = {
 	{ .id = 1, .name = "Info PSM", .country = "", .actor_id = "https://psm.example/users/info",
 	  .handle = "@info@psm.example", .url = "https://psm.example/@info", .how = "mention",
-	  .state = "approved", .signed_at = 1548400000 },
+	  .state = "approved", .signed_at = 1548400000, .actor_type = "Person",
+	  .domain_verified = true },
 	{ .id = 2, .name = "<script>alert(1)</script>", .country = "Malaysia", .how = "import",
 	  .state = "approved", .signed_at = 1548374400, .position = 1 },
 	{ .id = 3, .name = "Socialist Alliance", .country = "Australia", .how = "import",
@@ -471,18 +472,58 @@ static void signatures_page(void **state)
 	assert_string_equal(str_at(p, "partOf"), B "/s/hov/signatures");
 	assert_int_equal(json_array_size(items), 3);
 	verified = json_array_get(items, 0);
-	assert_string_equal(str_at(verified, "type"), "Organization");
+	/* the signer's own actor type */
+	assert_string_equal(str_at(verified, "type"), "Person");
 	assert_string_equal(str_at(verified, "id"), "https://psm.example/users/info");
 	assert_string_equal(str_at(verified, "name"), "Info PSM");
 	assert_string_equal(str_at(verified, "url"), "https://psm.example/@info");
 	assert_string_equal(str_at(verified, "undersigned:handle"), "@info@psm.example");
+	assert_string_equal(str_at(verified, "undersigned:how"), "mention");
+	assert_string_equal(str_at(verified, "published"), "2019-01-25T07:06:40Z");
+	assert_true(json_is_true(json_object_get(verified, "undersigned:domainVerified")));
 	assert_null(json_object_get(verified, "undersigned:imported"));
 	imported = json_array_get(items, 1);
+	assert_string_equal(str_at(imported, "type"), "Organization");
+	assert_null(json_object_get(imported, "undersigned:domainVerified"));
+	assert_null(json_object_get(imported, "undersigned:handle"));
 	assert_null(json_object_get(imported, "id"));
 	assert_string_equal(str_at(imported, "name"), "<script>alert(1)</script>");
 	assert_true(json_is_true(json_object_get(imported, "undersigned:imported")));
 	assert_string_equal(str_at(json_object_get(imported, "location"), "name"), "Malaysia");
 	json_decref(p);
+}
+
+/* The signer's type is one ActivityStreams knows; otherwise, or unknown, an Organization. */
+static void signatory_types(void **state)
+{
+	struct signatory sig = sigs[0];
+	json_t *o;
+
+	(void)state;
+	sig.actor_type = "Organization";
+	sig.domain_verified = false;
+	o = doc_signatory(&sig);
+	assert_string_equal(str_at(o, "type"), "Organization");
+	assert_true(json_is_false(json_object_get(o, "undersigned:domainVerified")));
+	json_decref(o);
+	sig.actor_type = "<b>Evil</b>";
+	o = doc_signatory(&sig);
+	assert_string_equal(str_at(o, "type"), "Organization");
+	json_decref(o);
+	sig.actor_type = NULL;
+	o = doc_signatory(&sig);
+	assert_string_equal(str_at(o, "type"), "Organization");
+	json_decref(o);
+	sig.actor_type = "Service";
+	o = doc_signatory(&sig);
+	assert_string_equal(str_at(o, "type"), "Service");
+	json_decref(o);
+	/* an imported one with a type set stays an Organization */
+	sig = sigs[2];
+	sig.actor_type = "Person";
+	o = doc_signatory(&sig);
+	assert_string_equal(str_at(o, "type"), "Organization");
+	json_decref(o);
 }
 
 static void reactions_collection(void **state)
@@ -649,6 +690,7 @@ int main(void)
 		cmocka_unit_test(collection_paging_edges),
 		cmocka_unit_test(outbox_featured_followers),
 		cmocka_unit_test(signatures_page),
+		cmocka_unit_test(signatory_types),
 		cmocka_unit_test(reactions_collection),
 		cmocka_unit_test(webfinger),
 		cmocka_unit_test(instance_actor_and_webfinger),

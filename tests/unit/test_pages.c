@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "activitypub/documents.h"
 #include "server/assets.h"
 #include "server/pages.h"
 #include "store/store.h"
@@ -42,7 +43,7 @@ static struct statement stmt = {
 static struct signatory sigs[] = {
 	{ .id = 1, .name = "Info PSM", .country = "", .actor_id = "https://psm.example/users/info",
 	  .handle = "@info@psm.example", .url = "https://psm.example/@info", .how = "mention",
-	  .state = "approved" },
+	  .state = "approved", .actor_type = "Organization", .domain_verified = true },
 	{ .id = 2, .name = "Evil \"org\"", .country = "", .actor_id = "https://evil.example/u/x",
 	  .handle = "@x@evil.example", .url = "javascript:alert(1)", .how = "follow",
 	  .state = "approved" },
@@ -113,7 +114,14 @@ static void statement_page_body(void **state)
 	/* signatories */
 	has(p, "Signatories (3)");
 	has(p, "<a href=\"https://psm.example/@info\" rel=\"nofollow ugc\">Info PSM</a>");
-	has(p, "<code>@info@psm.example</code>");
+	has(p, "<code>@info@psm.example</code> <span class=\"tag\">signed from psm.example</span> "
+	       "<span class=\"tag ok\"");
+	has(p, "\xe2\x9c\x93 domain verified</span></li>");
+	/* the mark is said once: the other verified signer's domain did not vouch for it */
+	assert_null(strstr(strstr(p, "domain verified</span>") + 1, "domain verified</span>"));
+	has(p, "<code>@x@evil.example</code> <span class=\"tag\">signed from evil.example</span></li>");
+	/* imported ones after the verified ones, a group of their own */
+	has(p, "<li class=\"imported\">&lt;script&gt;");
 	has(p, "&lt;script&gt;alert(1)&lt;/script&gt;, Malaysia <span class=\"tag\">listed by "
 	       "the coordinator</span>");
 	assert_null(strstr(p, "<script>alert(1)"));
@@ -185,6 +193,89 @@ static void statement_page_long_list(void **state)
 	free(many);
 }
 
+/* A stranger's name of 10 KB, with markup, is escaped and cut; a server is shown as its authority. */
+static void statement_page_hostile_signer(void **state)
+{
+	struct statement_view v = view();
+	struct signatory one = sigs[0];
+	char *name = xmalloc(10241), *p;
+
+	(void)state;
+	for (size_t i = 0; i < 10240; i++)
+		name[i] = "<b>\"x&"[i % 7];
+	name[10240] = '\0';
+	one.name = name;
+	one.handle = "@a@b.example<script>";
+	one.actor_id = "https://B.Example:8443/u/a";
+	one.url = NULL;
+	one.domain_verified = false;
+	v.signatories = &one;
+	v.n_signatories = 1;
+	v.signatures_approved = 1;
+	p = page_statement(&cfg, &v);
+	assert_non_null(p);
+	assert_null(strstr(p, "<b>\"x"));
+	assert_null(strstr(p, "<script"));
+	has(p, "<a href=\"https://B.Example:8443/u/a\" rel=\"nofollow ugc\">&lt;b&gt;&quot;x&amp;");
+	has(p, "<code>@a@b.example&lt;script&gt;</code>");
+	has(p, "signed from b.example:8443</span></li>");
+	assert_null(strstr(p, "domain verified</span>"));
+	assert_true(strlen(p) < 10240 + 8192);
+	free(p);
+	free(name);
+}
+
+/* The post, the page and the collection list the same signatories in the same order. */
+static void same_list_everywhere(void **state)
+{
+	static struct signatory list[] = {
+		{ .id = 7, .name = "First Verified", .actor_id = "https://a.example/users/f",
+		  .handle = "@f@a.example", .how = "follow", .state = "approved",
+		  .actor_type = "Organization", .domain_verified = true, .signed_at = 10 },
+		{ .id = 3, .name = "Second Verified", .actor_id = "https://b.example/users/s",
+		  .handle = "@s@b.example", .how = "mention", .state = "approved",
+		  .actor_type = "Person", .signed_at = 20 },
+		{ .id = 1, .name = "Third Imported", .country = "", .how = "import",
+		  .state = "approved", .position = 0 },
+		{ .id = 2, .name = "Fourth Imported", .country = "", .how = "import",
+		  .state = "approved", .position = 1 },
+	};
+	struct statement_view v = view();
+	char *page, *note;
+	json_t *coll, *items;
+	const char *at_page = NULL, *at_note = NULL;
+
+	(void)state;
+	v.signatories = list;
+	v.n_signatories = 4;
+	v.signatures_approved = 4;
+	page = page_statement(&cfg, &v);
+	note = doc_note_html(&cfg, &v);
+	coll = doc_signatures_page(&cfg, "hov", 1, 4, list, 4);
+	items = json_object_get(coll, "orderedItems");
+	assert_int_equal(json_array_size(items), 4);
+	for (size_t i = 0; i < 4; i++) {
+		const char *p = strstr(page, list[i].name), *n = strstr(note, list[i].name);
+		json_t *item = json_array_get(items, i);
+
+		assert_non_null(p);
+		assert_non_null(n);
+		assert_true(!at_page || p > at_page);
+		assert_true(!at_note || n > at_note);
+		at_page = p;
+		at_note = n;
+		assert_string_equal(json_string_value(json_object_get(item, "name")), list[i].name);
+		assert_int_equal(json_is_true(json_object_get(item, "undersigned:imported")),
+				 list[i].actor_id == NULL);
+	}
+	/* the handles are the confirmed ones in both */
+	has(page, "<code>@f@a.example</code>");
+	has(note, "@f@a.example");
+	free(page);
+	free(note);
+	json_decref(coll);
+}
+
 static void index_page(void **state)
 {
 	struct statement other = stmt;
@@ -248,6 +339,8 @@ int main(void)
 		cmocka_unit_test(statement_page_body),
 		cmocka_unit_test(statement_page_closed_and_empty),
 		cmocka_unit_test(statement_page_long_list),
+		cmocka_unit_test(statement_page_hostile_signer),
+		cmocka_unit_test(same_list_everywhere),
 		cmocka_unit_test(index_page),
 		cmocka_unit_test(error_page),
 		cmocka_unit_test(icon_is_png),
