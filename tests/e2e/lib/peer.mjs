@@ -143,11 +143,18 @@ export class Peer {
     return this;
   }
 
+  // Lets requests in flight finish (an inbox listener runs before its 202 is
+  // written), then closes; connections still open after 2 s are cut.
   async stop() {
     if (!this.server) return;
-    this.server.closeAllConnections?.();
-    await new Promise((resolve) => this.server.close(resolve));
+    const server = this.server;
     this.server = null;
+    const cut = setTimeout(() => server.closeAllConnections(), 2000);
+    await new Promise((resolve) => {
+      server.close(resolve);
+      server.closeIdleConnections();
+    });
+    clearTimeout(cut);
   }
 
   // Resolves @slug@authority the way Fedify does for any handle (WebFinger,
