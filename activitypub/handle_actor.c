@@ -2,8 +2,10 @@
 #include <stdlib.h>
 
 #include "activitypub/ctx.h"
+#include "activitypub/domaincheck.h"
 #include "activitypub/fetch.h"
 #include "activitypub/handlers.h"
+#include "activitypub/sign.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -11,11 +13,18 @@
 enum handled handle_delete(struct ctx *ctx, const struct activity *a, struct err *err)
 {
 	if (!str_eq(a->object_id, a->actor_id)) {
-		/* A deleted post: a kept mention goes with it (signatures, later). */
-		errorf(err, ERR_NOTFOUND, "Delete of %s", a->object_id ? a->object_id : "?");
-		return HANDLED_IGNORED;
+		bool withdrawn = false;
+
+		/* A deleted post that signed by mention withdraws that signature. */
+		if (a->object_id &&
+		    sign_withdraw_activity(ctx, a->actor_id, a->object_id, &withdrawn, err))
+			return handler_store_failed(err);
+		if (!withdrawn)
+			errorf(err, ERR_NOTFOUND, "Delete of %s", a->object_id ? a->object_id : "?");
+		return withdrawn ? HANDLED_DONE : HANDLED_IGNORED;
 	}
-	if (store_actor_delete(ctx->store, a->actor_id, err))
+	if (sign_withdraw_all(ctx, a->actor_id, 0, err) ||
+	    store_actor_delete(ctx->store, a->actor_id, err))
 		return handler_store_failed(err);
 	return HANDLED_DONE;
 }
@@ -31,14 +40,21 @@ enum handled handle_update(struct ctx *ctx, const struct activity *a, struct err
 	}
 	/* Fetch rather than trust the embedded copy: the fetched document is checked the same way every time. */
 	rc = fetch_actor_cached(ctx, a->signer->key_id, true, &fresh, err);
-	remote_actor_free(fresh);
 	if (rc == -ERR_RETRY)
 		return HANDLED_RETRY;
 	if (rc) {
 		log_warn("Update of %s: refetch failed: %s", a->actor_id, err->msg);
 		return HANDLED_IGNORED;
 	}
-	return HANDLED_DONE;
+	/* The name shown with its signatures follows the actor's own. */
+	rc = store_signatory_refresh(ctx->store, fresh->id,
+				     fresh->name && *fresh->name ? fresh->name
+								 : fresh->preferred_username,
+				     fresh->handle, fresh->url, err);
+	if (!rc)
+		domaincheck_signatory(ctx, fresh);
+	remote_actor_free(fresh);
+	return rc ? handler_store_failed(err) : HANDLED_DONE;
 }
 
 /* A reply to the statement post, or a post mentioning a statement actor: kept for the coordinator. */
@@ -69,7 +85,8 @@ enum handled handle_create(struct ctx *ctx, const struct activity *a, struct err
 		errorf(err, ERR_NOTFOUND, "Create that neither replies to nor mentions a statement");
 		return HANDLED_IGNORED;
 	}
-	if (store_mention_add(ctx->store, s->id, a->id, a->actor_id, a->object_id, a->body, err))
+	if (store_mention_add(ctx->store, s->id, a->id, a->actor_id, a->object_id, a->body, err) ||
+	    sign_by_mention(ctx, a, s, err))
 		res = handler_store_failed(err);
 	statement_free(s);
 	return res;

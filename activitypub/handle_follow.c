@@ -8,6 +8,7 @@
 #include "activitypub/documents.h"
 #include "activitypub/handlers.h"
 #include "activitypub/outbox.h"
+#include "activitypub/sign.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -87,7 +88,7 @@ enum handled handle_follow(struct ctx *ctx, const struct activity *a, struct err
 		return HANDLED_IGNORED;
 	}
 	if (store_follower_add(ctx->store, s->id, a->actor_id, a->id, err) ||
-	    outbox_accept(ctx, s, a->doc, inbox, err))
+	    sign_by_follow(ctx, a, s, err) || outbox_accept(ctx, s, a->doc, inbox, err))
 		res = handler_store_failed(err);
 	statement_free(s);
 	return res;
@@ -107,7 +108,9 @@ static enum handled undo_follow(struct ctx *ctx, const struct activity *a, struc
 		return followed ? handler_store_failed(err) : HANDLED_IGNORED;
 	if (!s)
 		return HANDLED_IGNORED;
-	if (store_follower_remove(ctx->store, s->id, a->actor_id, &removed, err))
+	/* An organisation that stops following withdraws the signature its Follow made. */
+	if (store_follower_remove(ctx->store, s->id, a->actor_id, &removed, err) ||
+	    sign_withdraw_activity(ctx, a->actor_id, a->object_id, &removed, err))
 		res = handler_store_failed(err);
 	statement_free(s);
 	return res;
@@ -131,6 +134,14 @@ enum handled handle_undo(struct ctx *ctx, const struct activity *a, struct err *
 	if (!removed && store_follower_remove_by_follow(ctx->store, a->object_id, a->actor_id,
 							&removed, err))
 		return handler_store_failed(err);
+	/* An Endorse (or a Follow named by id) that signed: the signature goes with it. */
+	{
+		bool withdrawn = false;
+
+		if (sign_withdraw_activity(ctx, a->actor_id, a->object_id, &withdrawn, err))
+			return handler_store_failed(err);
+		removed = removed || withdrawn;
+	}
 	if (!removed)
 		errorf(err, ERR_NOTFOUND, "nothing known of %s", a->object_id);
 	return removed ? HANDLED_DONE : HANDLED_IGNORED;

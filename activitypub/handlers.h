@@ -26,6 +26,9 @@ enum handled handle_announce(struct ctx *ctx, const struct activity *a, struct e
 enum handled handle_delete(struct ctx *ctx, const struct activity *a, struct err *err);
 enum handled handle_update(struct ctx *ctx, const struct activity *a, struct err *err);
 enum handled handle_create(struct ctx *ctx, const struct activity *a, struct err *err);
+enum handled handle_endorse(struct ctx *ctx, const struct activity *a, struct err *err);
+enum handled handle_block(struct ctx *ctx, const struct activity *a, struct err *err);
+enum handled handle_move(struct ctx *ctx, const struct activity *a, struct err *err);
 
 /*
  * The statement a URL of ours names (B/s/SLUG or anything under it). *out is

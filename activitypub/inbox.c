@@ -26,6 +26,10 @@ static const struct {
 	{ "Delete", handle_delete },
 	{ "Update", handle_update },
 	{ "Create", handle_create },
+	/* Read as plain JSON: "Endorse" counts whether or not our context was included. */
+	{ "Endorse", handle_endorse },
+	{ "Block", handle_block },
+	{ "Move", handle_move },
 };
 
 static bool content_type_ok(const char *ct)
