@@ -927,3 +927,15 @@ json_t *doc_error(const char *message)
 	json_object_set_new(j, "error", jstr(message));
 	return j;
 }
+
+json_t *doc_context_document(void)
+{
+	json_t *signatures = json_pack("{s:s, s:s}", "@id", "undersigned:signatures", "@type", "@id");
+	json_t *endorsed = json_pack("{s:s, s:s}", "@id", "undersigned:endorsed", "@type", "@id");
+
+	return json_pack("{s:{s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s}}", "@context", "undersigned",
+			 UNDERSIGNED_NS, "Endorse", "undersigned:Endorse", "signatures", signatures,
+			 "endorsed", endorsed, "handle", "undersigned:handle", "how",
+			 "undersigned:how", "imported", "undersigned:imported", "domainVerified",
+			 "undersigned:domainVerified");
+}

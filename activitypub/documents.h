@@ -159,6 +159,15 @@ char *doc_host_meta(const struct config *cfg);
  */
 json_t *doc_instance_actor(const struct config *cfg, const char *public_pem);
 
+/*
+ * The JSON-LD context of the project's terms (served at B/ns): Endorse, the
+ * signing activity; signatures, an actor's collection of its signatories;
+ * endorsed, an organisation's collection of what it signed; handle, how,
+ * imported, domainVerified, the members of a signatures item. The terms map
+ * to UNDERSIGNED_NS, the same IRIs on every server. New reference.
+ */
+json_t *doc_context_document(void);
+
 /* {"error": message}. New reference. */
 json_t *doc_error(const char *message);
 

@@ -10,6 +10,7 @@
 
 #define CT_ACTIVITY "application/activity+json"
 #define CT_JRD "application/jrd+json"
+#define CT_LD_JSON "application/ld+json"
 #define CT_JSON "application/json"
 #define CT_HTML "text/html; charset=utf-8"
 #define CT_XRD "application/xrd+xml"

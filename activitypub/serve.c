@@ -298,3 +298,10 @@ void serve_instance_outbox(struct ctx *ctx, struct reply *out)
 	reply_doc(out, doc_collection(id, 0), CT_ACTIVITY);
 	free(id);
 }
+
+void serve_context(struct ctx *ctx, struct reply *out)
+{
+	(void)ctx;
+	reply_doc(out, doc_context_document(), CT_LD_JSON);
+	out->cache = "public, max-age=86400";
+}

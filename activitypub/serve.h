@@ -18,6 +18,8 @@ void serve_host_meta(struct ctx *ctx, struct reply *out);
 void serve_nodeinfo_links(struct ctx *ctx, struct reply *out);
 void serve_nodeinfo(struct ctx *ctx, struct reply *out);
 void serve_instance_actor(struct ctx *ctx, struct reply *out);
+/* The JSON-LD context of the project's terms (Endorse...), at B/ns. */
+void serve_context(struct ctx *ctx, struct reply *out);
 /* The instance actor publishes nothing: an empty outbox. */
 void serve_instance_outbox(struct ctx *ctx, struct reply *out);
 /*

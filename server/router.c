@@ -116,6 +116,8 @@ void router_handle(struct ctx *ctx, const struct request *req, struct reply *out
 		return serve_instance_actor(ctx, out);
 	if (str_eq(p, "/actor/outbox"))
 		return serve_instance_outbox(ctx, out);
+	if (str_eq(p, "/ns"))
+		return serve_context(ctx, out);
 	if (str_eq(p, "/authorize_interaction"))
 		return web_remote_follow(ctx, req->query, out);
 	if (str_starts(p, "/@") && router_slug_valid(p + 2, strlen(p + 2))) {

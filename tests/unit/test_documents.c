@@ -673,6 +673,20 @@ static void utf8_helpers(void **state)
 	free(c);
 }
 
+static void context_document(void **state)
+{
+	json_t *doc = doc_context_document();
+	json_t *ctx = json_object_get(doc, "@context");
+
+	(void)state;
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(ctx, "undersigned")), UNDERSIGNED_NS);
+	assert_string_equal(json_string_value(json_object_get(ctx, "Endorse")), "undersigned:Endorse");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ctx, "signatures"), "@type")),
+			    "@id");
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -697,6 +711,7 @@ int main(void)
 		cmocka_unit_test(nodeinfo),
 		cmocka_unit_test(host_meta_and_error),
 		cmocka_unit_test(utf8_helpers),
+		cmocka_unit_test(context_document),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
