@@ -329,7 +329,10 @@ static int signatures_verify(struct store *st, const struct statement *s, const 
 		print_cell(list[i].name, TABLE_NAME_CHARS);
 		/* The reason may quote a stranger's key id or header: clean it too. */
 		reason = utf8_clean_dup(why, 200);
-		printf(" %-6s %s\n", ok ? "ok" : "FAIL", reason);
+		if (*reason)
+			printf(" %-6s %s\n", ok ? "ok" : "FAIL", reason);
+		else
+			printf(" %s\n", ok ? "ok" : "FAIL");
 		free(reason);
 	}
 	printf("%zu of %zu proofs verify\n", checked - failed, checked);

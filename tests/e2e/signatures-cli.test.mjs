@@ -1,16 +1,20 @@
 // The coordinator's command line for signatures: list, approve, reject,
 // export (JSON, CSV, and a proofs bundle a third party checks with openssl
-// alone), verify, and a statement's policy, on imported signatories, with and
-// without the server running.
+// alone), verify, and a statement's policy. Imported signatories first; then
+// signatures made for real by Fedify Organization peers (a signed Follow),
+// whose proofs must verify offline and fail once altered.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   EXAMPLE, SLUG, exampleFacts, getAP, runCli, sha256File, start, tmpDir,
 } from './lib/server.mjs';
+import { Peer } from './lib/peer.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // A clear error: exactly one non-empty line on stderr, exit code 1.
 function assertOneLineError(r, what) {
@@ -278,5 +282,116 @@ describe('the commands work while the server runs', () => {
     const r2 = await cli('statement', 'policy', '--db', srv.db, '--slug', SLUG, 'open');
     assert.equal(r2.code, 0, r2.stderr);
     srv.assertAlive();
+  });
+});
+
+describe('signatures made by Fedify Organization peers', () => {
+  let srv;
+  let peers = [];
+  let dir;
+
+  // Resolves to the export rows once every peer's signature is there.
+  async function signedRows() {
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      const rows = JSON.parse((await sig(srv.db, 'export')).stdout).filter((x) => !x.imported);
+      if (rows.length >= peers.length || Date.now() > deadline) return rows;
+      await sleep(200);
+    }
+  }
+
+  before(async () => {
+    dir = tmpDir();
+    srv = await start();
+    // One peer signs RFC 9421 first (Fedify's default), the other draft-cavage.
+    peers = [
+      await new Peer({ type: 'Organization' }).start(),
+      await new Peer({ type: 'Organization', firstKnock: 'draft-cavage-http-signatures-12' }).start(),
+    ];
+    for (const p of peers) {
+      const statement = await p.lookupStatement(SLUG, srv.host);
+      await p.follow(statement);
+    }
+  });
+  after(async () => {
+    for (const p of peers) await p.stop();
+    await srv?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('each Follow is a signature: listed and exported with its actor', async () => {
+    const rows = await signedRows();
+    assert.equal(rows.length, 2, `two verified signatures: ${JSON.stringify(rows)}\n${srv.tail(2000)}`);
+    for (const p of peers) {
+      const row = rows.find((x) => x.actor_id === p.actorId.href);
+      assert.ok(row, `the signature of ${p.actorId.href}`);
+      assert.equal(row.how, 'follow');
+      assert.equal(row.state, 'approved');
+      assert.equal(row.domain, '127.0.0.1');
+      assert.equal(row.imported, false);
+      assert.equal(row.name, 'Peer Organisation');
+    }
+    const list = parseList((await sig(srv.db, 'list', '--state', 'approved')).stdout);
+    assert.equal(list.filter((x) => x.how === 'follow').length, 2);
+  });
+
+  test('verify re-checks both proofs offline', async () => {
+    const r = await sig(srv.db, 'verify');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^2 of 2 proofs verify$/m);
+    assert.equal((r.stdout.match(/ ok$/gm) ?? []).length, 2, r.stdout);
+  });
+
+  test('the proofs bundle verifies with openssl alone, and an altered body fails', async () => {
+    const out = path.join(dir, 'bundle');
+    const r = await sig(srv.db, 'export', '--format', 'csv', '--proofs', out);
+    assert.equal(r.code, 0, r.stderr);
+    const folders = fs.readdirSync(out).filter((f) => f.startsWith('signature-'));
+    assert.equal(folders.length, 2);
+    for (const f of folders) {
+      assert.deepEqual(fs.readdirSync(path.join(out, f)).sort(), ['algorithm.txt', 'body.json',
+        'digest.txt', 'proof.json', 'public.pem', 'signature.bin', 'signer.txt', 'signing-string.txt']);
+      const body = JSON.parse(fs.readFileSync(path.join(out, f, 'body.json'), 'utf8'));
+      assert.equal(body.type, 'Follow');
+      assert.equal(body.object, srv.actorUrl());
+      // The openssl command of README.txt, by hand.
+      const v = execFileSync('openssl', ['dgst', '-sha256', '-verify', 'public.pem', '-signature',
+        'signature.bin', 'signing-string.txt'], { cwd: path.join(out, f), encoding: 'utf8' });
+      assert.match(v, /Verified OK/);
+    }
+    let v = spawnSync('sh', [path.join(out, 'verify.sh')], { encoding: 'utf8' });
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /2 of 2 signatures verify/);
+
+    const bodyFile = path.join(out, folders[0], 'body.json');
+    fs.writeFileSync(bodyFile, fs.readFileSync(bodyFile, 'utf8').replace('Follow', 'Fellow'));
+    v = spawnSync('sh', [path.join(out, 'verify.sh')], { encoding: 'utf8' });
+    assert.equal(v.status, 1, v.stdout);
+    assert.match(v.stdout, new RegExp(`FAIL ${folders[0]}: body.json does not match`));
+    assert.match(v.stdout, /1 of 2 signatures verify/);
+  });
+
+  test('reject and approve by actor id and by @handle', async () => {
+    const rows = await signedRows();
+    let r = await sig(srv.db, 'reject', peers[0].actorId.href);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /approved -> rejected: Peer Organisation/);
+    const list = parseList((await sig(srv.db, 'list')).stdout);
+    const row = list.find((x) => x.id === rows.find((y) => y.actor_id === peers[0].actorId.href).id);
+    assert.equal(row.state, 'rejected');
+    assert.match(row.handle, /^@peer@127\.0\.0\.1:\d+$/, 'the handle WebFinger confirmed');
+    r = await sig(srv.db, 'approve', row.handle);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /rejected -> approved/);
+  });
+
+  test('verify fails on a proof whose stored body was altered', async () => {
+    const id = (await signedRows()).find((x) => x.actor_id === peers[1].actorId.href).id;
+    execFileSync('sqlite3', ['-cmd', '.timeout 5000', srv.db,
+      `UPDATE signatories SET proof = replace(proof, 'Follow', 'Fellow') WHERE id = ${id}`]);
+    const r = await sig(srv.db, 'verify');
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, new RegExp(`^${id}\\s+Peer Organisation\\s+FAIL\\s+\\S`, 'm'));
+    assert.match(r.stdout, /^1 of 2 proofs verify$/m);
   });
 });
