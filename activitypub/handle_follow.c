@@ -1,6 +1,4 @@
 /* Follow and Undo: followers come and go; an Accept answers every Follow. */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,46 +11,6 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/str.h"
-
-int handler_statement_of(struct ctx *ctx, const char *url, struct statement **out,
-			 struct err *err)
-{
-	char *prefix = xasprintf("%s/s/", ctx->cfg->base_url);
-	const char *slug, *end;
-	char *s;
-	int rc = 0;
-
-	*out = NULL;
-	if (!str_starts(url, prefix))
-		goto out;
-	slug = url + strlen(prefix);
-	end = slug + strcspn(slug, "/#?");
-	s = xstrndup(slug, (size_t)(end - slug));
-	rc = store_statement_get(ctx->store, s, out, err);
-	free(s);
-	if (rc == -ERR_NOTFOUND)
-		rc = 0;
-out:
-	free(prefix);
-	return rc;
-}
-
-enum handled handler_refuse(struct err *err, enum err_code code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	err->code = code;
-	return HANDLED_REFUSED;
-}
-
-enum handled handler_store_failed(struct err *err)
-{
-	log_warn("store: %s", err->msg);
-	return HANDLED_RETRY;
-}
 
 /* The statement the activity is about: its object must be the statement actor itself. */
 static int followed_statement(struct ctx *ctx, const struct activity *a, const char *object_id,
