@@ -292,7 +292,9 @@ static bool check_one(struct store *st, const struct signatory *g, char *buf, si
 	} else {
 		/* A valid proof of someone else's request proves nothing about this signer. */
 		if (!str_eq(pp.actor, g->actor_id)) {
-			snprintf(buf, len, "the proof is signed by %s, not by this signer", pp.actor);
+			/* A Move carries the signature, not the proof: the old account's stays. */
+			snprintf(buf, len, "the proof is another account's, %s (moved from there?)",
+				 pp.actor);
 			*why = buf;
 		} else {
 			ok = true;
