@@ -3,9 +3,9 @@
  * and prints a one-line error with exit code 1 when anything is wrong.
  */
 #include "server/cli.h"
+#include "server/cli_common.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -41,63 +41,6 @@ int cli_fail(const char *fmt, ...)
 	return 1;
 }
 
-/* The options any subcommand may take; each command checks the ones it needs. */
-struct opts {
-	const char *db;
-	const char *slug;
-	const char *file;
-	const char *base_url;
-	const char *listen;
-	const char *update_interval;
-	bool allow_private;
-	int first_arg; /* index of the first non-option argument */
-};
-
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "slug", required_argument, NULL, 's' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "base-url", required_argument, NULL, 'b' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "update-interval", required_argument, NULL, 'u' },
-		{ "allow-private-network", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': o->db = optarg; break;
-		case 's': o->slug = optarg; break;
-		case 'f': o->file = optarg; break;
-		case 'b': o->base_url = optarg; break;
-		case 'l': o->listen = optarg; break;
-		case 'u': o->update_interval = optarg; break;
-		case 'p': o->allow_private = true; break;
-		default:
-			return cli_fail("unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	o->first_arg = optind;
-	if (!o->db)
-		return cli_fail("--db FILE is required");
-	return 0;
-}
-
-static int open_store(const char *path, struct store **st)
-{
-	struct err err;
-
-	if (store_open(path, st, &err))
-		return cli_fail("%s: %s", path, err.msg);
-	return 0;
-}
-
 /* Read a whole file of at most max bytes; caller frees *out. */
 static int read_file(const char *path, size_t max, char **out, size_t *len)
 {
@@ -126,7 +69,7 @@ static int read_file(const char *path, size_t max, char **out, size_t *len)
 	return 0;
 }
 
-static int statement_import(const struct opts *o)
+static int statement_import(const struct cli_opts *o)
 {
 	struct statement_doc doc = { 0 };
 	struct statement s = { 0 };
@@ -150,7 +93,7 @@ static int statement_import(const struct opts *o)
 		cli_fail("%s: %s", o->file, err.msg);
 		goto out;
 	}
-	if (open_store(o->db, &st))
+	if (cli_open_store(o->db, &st))
 		goto out;
 	if (key_generate_rsa(2048, &priv, &pub, &err)) {
 		cli_fail("key generation: %s", err.msg);
@@ -190,7 +133,7 @@ out:
 	return rc;
 }
 
-static int statement_list(const struct opts *o)
+static int statement_list(const struct cli_opts *o)
 {
 	struct statement **list = NULL;
 	struct store *st = NULL;
@@ -198,7 +141,7 @@ static int statement_list(const struct opts *o)
 	size_t n = 0;
 	int rc = 1;
 
-	if (open_store(o->db, &st))
+	if (cli_open_store(o->db, &st))
 		return 1;
 	if (store_statement_list(st, &list, &n, &err)) {
 		cli_fail("%s", err.msg);
@@ -224,35 +167,35 @@ out:
 
 int cli_statement(int argc, char **argv)
 {
-	struct opts o;
+	struct cli_opts o;
 	const char *what = argc > 1 ? argv[1] : "";
 
-	if (parse_opts(argc - 1, argv + 1, &o))
+	if (cli_parse_opts(argc - 1, argv + 1, &o))
 		return 1;
 	if (str_eq(what, "import"))
 		return statement_import(&o);
 	if (str_eq(what, "list"))
 		return statement_list(&o);
-	return cli_fail("statement: expected import or list, not '%s'", what);
+	return cli_fail("statement: expected import, list, policy or close, not '%s'", what);
 }
 
 int cli_block(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
 	struct store *st = NULL;
-	struct opts o;
+	struct cli_opts o;
 	struct err err;
 	const char *domain;
 	int rc = 1;
 
-	if (parse_opts(argc - 1, argv + 1, &o))
+	if (cli_parse_opts(argc - 1, argv + 1, &o))
 		return 1;
 	domain = o.first_arg < argc - 1 ? argv[1 + o.first_arg] : NULL;
 	if (!str_eq(what, "list") && (!domain || !*domain))
 		return cli_fail("block %s: which domain?", what);
 	if (!str_eq(what, "add") && !str_eq(what, "remove") && !str_eq(what, "list"))
 		return cli_fail("block: expected add, remove or list, not '%s'", what);
-	if (open_store(o.db, &st))
+	if (cli_open_store(o.db, &st))
 		return 1;
 	if (str_eq(what, "add")) {
 		if (store_block_add(st, domain, &err))
@@ -288,7 +231,7 @@ out:
 }
 
 /* The configuration from the command line; strings point into argv or into u. */
-static int serve_config(const struct opts *o, struct url *u, struct config *cfg)
+static int serve_config(const struct cli_opts *o, struct url *u, struct config *cfg)
 {
 	struct err err;
 	int64_t interval = 300;
@@ -323,14 +266,14 @@ int cli_serve(int argc, char **argv)
 	sigset_t sigs;
 	char *base = NULL, interval[24];
 	int sig, rc = 1;
-	struct opts o;
+	struct cli_opts o;
 
 	memset(&u, 0, sizeof(u));
-	if (parse_opts(argc, argv, &o) || serve_config(&o, &u, &cfg))
+	if (cli_parse_opts(argc, argv, &o) || serve_config(&o, &u, &cfg))
 		goto out;
 	base = xasprintf("%s://%s", u.scheme, u.authority);
 	cfg.base_url = base;
-	if (open_store(o.db, &st))
+	if (cli_open_store(o.db, &st))
 		goto out;
 	snprintf(interval, sizeof(interval), "%d", cfg.update_interval_s);
 	/* The CLI's approve and reject schedule edits with the same batch window. */
