@@ -142,6 +142,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct ctx rctx;
 	struct reply r;
 	char ip[INET6_ADDRSTRLEN + 1];
+	struct err err;
 	char *path;
 	enum MHD_Result ret;
 	const char *q;
@@ -201,6 +202,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	rctx = *srv->ctx;
 	rctx.store = store_pool_get(srv->pool);
 	router_handle(&rctx, &req, &r);
+	/* A 2xx says "committed": the commit must survive a power cut before we say it. */
+	if (store_pool_durable(srv->pool, rctx.store, &err) && r.status < 300) {
+		log_error("%s %.200s: %s", method, ex->target, err.msg);
+		reply_release(&r);
+		reply_error(&r, 503, "storage failure");
+	}
 	store_pool_put(srv->pool, rctx.store);
 	free(path);
 	ret = send_reply(conn, ex, &r);

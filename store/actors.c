@@ -58,7 +58,7 @@ int store_actor_put(struct store *st, const struct remote_actor *a, struct err *
 		rc = db_fail(st, err, "cache actor");
 	else
 		rc = db_step_done(st, q, err, "cache actor");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -103,7 +103,7 @@ static int actor_get(struct store *st, const char *sql, const char *key,
 	a->fetched_at = sqlite3_column_int64(q, 12);
 	*out = a;
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -146,13 +146,13 @@ int store_actor_delete(struct store *st, const char *id, struct err *err)
 		}
 		if ((rc = db_step_done(st, q, err, "delete actor")))
 			goto out;
-		sqlite3_finalize(q);
+		db_finish(st, q);
 		q = NULL;
 	}
 	rc = db_commit(st, err);
 out:
 	if (rc)
 		db_rollback(st);
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }

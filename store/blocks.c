@@ -46,7 +46,7 @@ int store_block_add(struct store *st, const char *domain, struct err *err)
 	else
 		rc = db_step_done(st, q, err, "block domain");
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	free(d);
 	return rc;
 }
@@ -68,7 +68,7 @@ int store_block_remove(struct store *st, const char *domain, bool *removed, stru
 	else if (!(rc = db_step_done(st, q, err, "unblock domain")) && removed)
 		*removed = sqlite3_changes(st->db) > 0;
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	free(d);
 	return rc;
 }
@@ -112,7 +112,7 @@ out:
 			  err.msg[0] ? err.msg : sqlite3_errmsg(st->db));
 		blocked = true;
 	}
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	free(d);
 	return blocked;
 }
@@ -127,6 +127,6 @@ int store_block_list(struct store *st, char ***out, size_t *n, struct err *err)
 	if ((rc = db_prepare(st, "SELECT domain FROM domain_blocks ORDER BY domain", &q, err)))
 		return rc;
 	rc = db_collect_strings(st, q, out, n, err, "list domain blocks");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include "store/db.h"
 
 #include <ctype.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,15 +33,53 @@ int db_fail(struct store *st, struct err *err, const char *what)
 	return errorf(err, ERR_IO, "%s: %s", what, msg);
 }
 
+static uint32_t sql_hash(const char *sql)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
 int db_prepare(struct store *st, const char *sql, sqlite3_stmt **out, struct err *err)
 {
+	uint32_t h = sql_hash(sql);
+
 	*out = NULL;
+	for (size_t i = 0; i < st->n_cached; i++) {
+		struct db_cached *c = &st->cache[i];
+
+		if (c->hash == h && !c->busy && strcmp(sqlite3_sql(c->stmt), sql) == 0) {
+			c->busy = true;
+			*out = c->stmt;
+			return 0;
+		}
+	}
 	if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK) {
 		sqlite3_finalize(*out);
 		*out = NULL;
 		return db_fail(st, err, "prepare");
 	}
+	/* When the cache is full this one is not kept: db_finish finalizes it. */
+	if (st->n_cached < DB_STMT_CACHE)
+		st->cache[st->n_cached++] = (struct db_cached){ .stmt = *out, .hash = h, .busy = true };
 	return 0;
+}
+
+void db_finish(struct store *st, sqlite3_stmt *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < st->n_cached; i++) {
+		if (st->cache[i].stmt == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			st->cache[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(s);
 }
 
 int db_exec(struct store *st, const char *sql, struct err *err)
@@ -52,6 +91,13 @@ int db_exec(struct store *st, const char *sql, struct err *err)
 
 int db_begin(struct store *st, enum db_tx tx, struct err *err)
 {
+	/* Inside a batch: a savepoint, so that this step can still be undone alone. */
+	if (!sqlite3_get_autocommit(st->db)) {
+		if (sqlite3_exec(st->db, "SAVEPOINT nested", NULL, NULL, NULL) != SQLITE_OK)
+			return db_fail(st, err, "begin savepoint");
+		st->nested++;
+		return 0;
+	}
 	if (sqlite3_exec(st->db, tx == DB_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL,
 			 NULL) != SQLITE_OK)
 		return db_fail(st, err, "begin transaction");
@@ -60,6 +106,13 @@ int db_begin(struct store *st, enum db_tx tx, struct err *err)
 
 int db_commit(struct store *st, struct err *err)
 {
+	if (st->nested > 0) {
+		/* On failure the level stays open, for the caller's db_rollback. */
+		if (sqlite3_exec(st->db, "RELEASE nested", NULL, NULL, NULL) != SQLITE_OK)
+			return db_fail(st, err, "release savepoint");
+		st->nested--;
+		return 0;
+	}
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(st, err, "commit");
 	return 0;
@@ -67,7 +120,63 @@ int db_commit(struct store *st, struct err *err)
 
 void db_rollback(struct store *st)
 {
+	if (st->nested > 0) {
+		st->nested--;
+		/* sqlite may have rolled the whole batch back already (e.g. SQLITE_FULL). */
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK TO nested; RELEASE nested", NULL, NULL, NULL);
+		return;
+	}
 	/* sqlite may already have rolled back on its own (e.g. SQLITE_FULL). */
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_sync_wal(struct store *st, struct err *err)
+{
+	sqlite3_file *f = NULL;
+	int rc;
+
+	/* In WAL mode the pager's "journal" is the WAL file. */
+	rc = sqlite3_file_control(st->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f);
+	if (rc != SQLITE_OK || !f || !f->pMethods)
+		return errorf(err, ERR_IO, "sync: no WAL file open");
+	rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	if (rc != SQLITE_OK)
+		return errorf(err, ERR_IO, "sync of the WAL failed: %s", sqlite3_errstr(rc));
+	return 0;
+}
+
+/* ---- batches: many store calls, one transaction ---- */
+
+int store_batch_begin(struct store *st, struct err *err)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return errorf(err, ERR_INVALID, "a batch is open already");
+	st->nested = 0;
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, err, "begin batch");
+	return 0;
+}
+
+int store_batch_commit(struct store *st, struct err *err)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return errorf(err, ERR_IO, "the batch was rolled back (an earlier error)");
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		int rc = db_fail(st, err, "commit batch");
+
+		store_batch_rollback(st);
+		return rc;
+	}
+	return 0;
+}
+
+void store_batch_rollback(struct store *st)
+{
+	if (!st)
+		return;
+	st->nested = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -198,6 +307,35 @@ char *db_host_of(const char *s)
 	return host;
 }
 
+/*
+ * Waiting for another connection's lock. sqlite's own busy_timeout sleeps
+ * 1, 2, 5, 10 ... ms between tries; a write transaction here holds the lock
+ * for well under a millisecond (the fsync comes after, see pool.c), so
+ * that sleep would idle the server. Yield first, then sleep briefly,
+ * doubling from 50 us to 1.6 ms, and give up after DB_BUSY_TIMEOUT_MS.
+ */
+static int db_busy_wait(void *arg, int tries)
+{
+	struct store *st = arg;
+	struct timespec now, pause = { 0, 0 };
+	long waited_ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (tries == 0)
+		st->busy_since = now;
+	waited_ms = (now.tv_sec - st->busy_since.tv_sec) * 1000 +
+		    (now.tv_nsec - st->busy_since.tv_nsec) / 1000000;
+	if (waited_ms >= DB_BUSY_TIMEOUT_MS)
+		return 0;
+	if (tries < 4) {
+		sched_yield();
+		return 1;
+	}
+	pause.tv_nsec = 50000L << (tries - 4 < 5 ? tries - 4 : 5);
+	nanosleep(&pause, NULL);
+	return 1;
+}
+
 /* Pragmas of every connection; the file-level ones (WAL) persist in the file. */
 static int db_configure(struct store *st, struct err *err)
 {
@@ -232,7 +370,7 @@ static int db_configure(struct store *st, struct err *err)
 		     "PRAGMA trusted_schema=OFF;",
 		     err);
 out:
-	sqlite3_finalize(s);
+	db_finish(st, s);
 	return rc;
 }
 
@@ -256,7 +394,7 @@ int store_open(const char *path, struct store **out, struct err *err)
 		goto out;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, DB_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(st->db, db_busy_wait, st);
 	/* Only reads until we know the file is ours (or new): a foreign file stays untouched. */
 	if ((rc = db_check_ours(st, path, &is_new, err)))
 		goto out;
@@ -275,7 +413,9 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
-	/* Every statement is finalized where it was prepared, so close cannot be busy. */
+	for (size_t i = 0; i < st->n_cached; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	/* Every other statement is finalized where it was prepared, so close cannot be busy. */
 	sqlite3_close(st->db);
 	free(st);
 }

@@ -9,17 +9,34 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "store/store.h"
 #include "util/err.h"
 
 /* PRAGMA application_id of our files: 0x556E6453, "UndS" in ASCII. */
 #define DB_APPLICATION_ID 1433298003
+/* A pool connection checkpoints once the WAL holds this many pages (4 MiB at 4 KiB). */
+#define DB_CHECKPOINT_FRAMES 1000
 /* Wait this long for another connection's write lock before failing. */
 #define DB_BUSY_TIMEOUT_MS 5000
 
+/* Prepared statements kept per connection: every SQL text of store/ fits. */
+#define DB_STMT_CACHE 160
+
+struct db_cached {
+	sqlite3_stmt *stmt;
+	uint32_t hash;  /* of its SQL text */
+	bool busy;      /* handed out by db_prepare, not yet back through db_finish */
+};
+
 struct store {
 	sqlite3 *db;
+	struct db_cached cache[DB_STMT_CACHE];
+	size_t n_cached;
+	int nested;        /* db_begin levels open inside a store_batch (savepoints) */
+	int64_t changes;   /* sqlite3_total_changes64 when a pool lent the connection */
+	struct timespec busy_since; /* when the current wait for a lock began */
 };
 
 enum db_tx { DB_READ, DB_WRITE };
@@ -32,8 +49,14 @@ enum db_tx { DB_READ, DB_WRITE };
  */
 int db_fail(struct store *st, struct err *err, const char *what);
 
-/* Prepare one SQL statement (static text; values are bound, never pasted). */
+/*
+ * Prepare one SQL statement (static text; values are bound, never pasted).
+ * Statements are kept per connection and reused: parsing SQL costs more
+ * than running most of ours. Give every one back with db_finish.
+ */
 int db_prepare(struct store *st, const char *sql, sqlite3_stmt **out, struct err *err);
+/* Done with a statement of db_prepare: reset and kept for the next use (or finalized). NULL is fine. */
+void db_finish(struct store *st, sqlite3_stmt *s);
 /* Run SQL without values or results (schema, pragmas, BEGIN/COMMIT). */
 int db_exec(struct store *st, const char *sql, struct err *err);
 
@@ -41,7 +64,9 @@ int db_exec(struct store *st, const char *sql, struct err *err);
  * BEGIN IMMEDIATE for DB_WRITE: the write lock is taken at once, so two
  * connections wait for each other through busy_timeout instead of failing
  * with SQLITE_BUSY on a read-to-write upgrade. DB_READ: a deferred BEGIN,
- * one snapshot for several SELECTs.
+ * one snapshot for several SELECTs. Inside a transaction already open (a
+ * store_batch) it is a SAVEPOINT instead, and commit / rollback release or
+ * undo only that savepoint: the batch commits everything once.
  */
 int db_begin(struct store *st, enum db_tx tx, struct err *err);
 int db_commit(struct store *st, struct err *err);
@@ -71,6 +96,12 @@ char *db_column_dup(sqlite3_stmt *s, int col);
 /* Collect the first column of every row as strings (NULLs skipped). */
 int db_collect_strings(struct store *st, sqlite3_stmt *s, char ***out, size_t *n,
 		       struct err *err, const char *what);
+
+/*
+ * fsync the connection's WAL file: every commit written to it before the
+ * call is then durable (what synchronous=FULL does at each commit).
+ */
+int db_sync_wal(struct store *st, struct err *err);
 
 /* Schema: bring the database to the current version (migrate.c). */
 int db_migrate(struct store *st, struct err *err);

@@ -34,7 +34,7 @@ int store_follower_add(struct store *st, int64_t statement_id, const char *actor
 		rc = db_fail(st, err, "add follower");
 	else
 		rc = db_step_done(st, q, err, "add follower");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -53,7 +53,7 @@ int store_follower_remove(struct store *st, int64_t statement_id, const char *ac
 		rc = db_fail(st, err, "remove follower");
 	else if (!(rc = db_step_done(st, q, err, "remove follower")) && removed)
 		*removed = sqlite3_changes(st->db) > 0;
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -74,7 +74,7 @@ int store_follower_remove_by_follow(struct store *st, const char *follow_id,
 		rc = db_fail(st, err, "remove follower");
 	else if (!(rc = db_step_done(st, q, err, "remove follower")) && removed)
 		*removed = sqlite3_changes(st->db) > 0;
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -92,7 +92,7 @@ int store_follower_count(struct store *st, int64_t statement_id, int64_t *count,
 		rc = db_fail(st, err, "count followers");
 	else
 		rc = db_step_int64(st, q, count, NULL, err, "count followers");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -115,7 +115,7 @@ int store_follower_list(struct store *st, int64_t statement_id, size_t offset, s
 		rc = db_fail(st, err, "list followers");
 	else
 		rc = db_collect_strings(st, q, out, n, err, "list followers");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -133,7 +133,7 @@ static int inboxes(struct store *st, const char *sql, int64_t statement_id, char
 		rc = db_fail(st, err, "list inboxes");
 	else
 		rc = db_collect_strings(st, q, out, n, err, "list inboxes");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -198,7 +198,7 @@ int store_reaction_add(struct store *st, int64_t statement_id, const char *kind,
 		rc = db_fail(st, err, "add reaction");
 	else
 		rc = db_step_done(st, q, err, "add reaction");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -216,7 +216,7 @@ int store_reaction_remove(struct store *st, const char *activity_id, bool *remov
 		rc = db_fail(st, err, "remove reaction");
 	else if (!(rc = db_step_done(st, q, err, "remove reaction")) && removed)
 		*removed = sqlite3_changes(st->db) > 0;
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -237,7 +237,7 @@ int store_reaction_undo(struct store *st, const char *activity_id, const char *a
 		rc = db_fail(st, err, "remove reaction");
 	else if (!(rc = db_step_done(st, q, err, "remove reaction")) && removed)
 		*removed = sqlite3_changes(st->db) > 0;
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -256,7 +256,7 @@ int store_reaction_count(struct store *st, int64_t statement_id, const char *kin
 		rc = db_fail(st, err, "count reactions");
 	else
 		rc = db_step_int64(st, q, count, NULL, err, "count reactions");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -279,7 +279,7 @@ int store_activity_seen(struct store *st, const char *activity_id, bool *first, 
 		rc = db_fail(st, err, "record activity");
 	else if (!(rc = db_step_done(st, q, err, "record activity")))
 		*first = sqlite3_changes(st->db) > 0;
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -296,7 +296,7 @@ int store_activity_forget(struct store *st, const char *activity_id, struct err 
 		rc = db_fail(st, err, "forget activity");
 	else
 		rc = db_step_done(st, q, err, "forget activity");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -314,7 +314,7 @@ int store_activity_seen_prune(struct store *st, int64_t before, int64_t *removed
 		rc = db_fail(st, err, "prune seen activities");
 	else if (!(rc = db_step_done(st, q, err, "prune seen activities")) && removed)
 		*removed = sqlite3_changes(st->db);
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -339,7 +339,7 @@ int store_mention_add(struct store *st, int64_t statement_id, const char *activi
 		rc = db_fail(st, err, "keep mention");
 	else
 		rc = db_step_done(st, q, err, "keep mention");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -363,6 +363,6 @@ int store_mention_count_since(struct store *st, const char *origin, int64_t sinc
 	} else {
 		rc = db_fail(st, err, "count mentions");
 	}
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }

@@ -195,7 +195,7 @@ static int db_pragma_int(struct store *st, const char *sql, int64_t *out, struct
 	if ((rc = db_prepare(st, sql, &s, err)))
 		return rc;
 	rc = db_step_int64(st, s, out, NULL, err, "read the database header");
-	sqlite3_finalize(s);
+	db_finish(st, s);
 	return rc;
 }
 

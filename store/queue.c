@@ -72,7 +72,7 @@ int db_delivery_queue(struct store *st, int64_t statement_id, const char *body,
 	}
 	if (queued == 0) {
 		/* Every inbox was dead: no body without deliveries. */
-		sqlite3_finalize(b);
+		db_finish(st, b);
 		if ((rc = db_prepare(st, "DELETE FROM delivery_bodies WHERE id = ?1", &b, err)))
 			goto out;
 		if (sqlite3_bind_int64(b, 1, body_id)) {
@@ -82,8 +82,8 @@ int db_delivery_queue(struct store *st, int64_t statement_id, const char *body,
 		rc = db_step_done(st, b, err, "queue delivery");
 	}
 out:
-	sqlite3_finalize(b);
-	sqlite3_finalize(q);
+	db_finish(st, b);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -185,8 +185,8 @@ out:
 	if (rc)
 		db_rollback(st);
 	deliveries_free(list, len);
-	sqlite3_finalize(q);
-	sqlite3_finalize(u);
+	db_finish(st, q);
+	db_finish(st, u);
 	return rc;
 }
 
@@ -203,7 +203,7 @@ static int run_id(struct store *st, const char *sql, int64_t id, const char *tex
 		rc = db_fail(st, err, what);
 	else
 		rc = db_step_done(st, q, err, what);
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -234,7 +234,7 @@ static int delivery_lookup(struct store *st, int64_t id, char **inbox, int64_t *
 		rc = db_fail(st, err, "find delivery");
 	}
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -282,7 +282,7 @@ int store_delivery_retry(struct store *st, int64_t id, int status, int64_t next_
 		rc = db_fail(st, err, "reschedule delivery");
 	else
 		rc = db_step_done(st, q, err, "reschedule delivery");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -312,7 +312,7 @@ int store_delivery_dead(struct store *st, int64_t id, int status, struct err *er
 	}
 	if ((rc = db_step_done(st, q, err, "mark inbox dead")))
 		goto out;
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	q = NULL;
 	/*
 	 * This row, and the other queued deliveries to the same inbox that no
@@ -341,7 +341,7 @@ commit:
 out:
 	if (rc)
 		db_rollback(st);
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	free(inbox);
 	free(host);
 	return rc;
@@ -356,7 +356,7 @@ int store_delivery_pending(struct store *st, int64_t *count, struct err *err)
 	if ((rc = db_prepare(st, "SELECT count(*) FROM deliveries", &q, err)))
 		return rc;
 	rc = db_step_int64(st, q, count, NULL, err, "count deliveries");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -380,7 +380,7 @@ int store_delivery_next_due(struct store *st, int64_t *when, bool *any, struct e
 		rc = db_fail(st, err, "next delivery");
 		break;
 	}
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -402,12 +402,12 @@ bool store_inbox_is_dead(struct store *st, const char *inbox)
 		dead = true;
 	else if (step != SQLITE_DONE)
 		goto fail;
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return dead;
 fail:
 	/* A predicate cannot report: log, and say alive (a wasted POST at worst). */
 	log_error("dead inbox check for %s failed: %s", inbox, sqlite3_errmsg(st->db));
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return false;
 }
 
@@ -426,7 +426,7 @@ int store_inbox_revive_host(struct store *st, const char *host, struct err *err)
 	else
 		rc = db_step_done(st, q, err, "revive host");
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	free(h);
 	return rc;
 }

@@ -82,7 +82,7 @@ int store_signatory_add_imported(struct store *st, int64_t statement_id, const c
 		rc = db_fail(st, err, "add imported signatory");
 	else
 		rc = db_step_done(st, q, err, "add imported signatory");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -128,7 +128,7 @@ int store_signatory_list(struct store *st, int64_t statement_id, const char *sta
 	*out = list;
 	*n = len;
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -149,7 +149,7 @@ int store_signatory_count(struct store *st, int64_t statement_id, const char *st
 		rc = db_fail(st, err, "count signatories");
 	else
 		rc = db_step_int64(st, q, count, NULL, err, "count signatories");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -193,7 +193,7 @@ int store_signatory_add_verified(struct store *st, int64_t statement_id,
 		rc = db_fail(st, err, "add signatory");
 		goto out;
 	}
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	q = NULL;
 
 	if (state && !str_eq(state, "withdrawn")) {
@@ -242,7 +242,7 @@ int store_signatory_add_verified(struct store *st, int64_t statement_id,
 out:
 	if (rc)
 		db_rollback(st);
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	free(state);
 	return rc;
 }
@@ -274,7 +274,7 @@ int store_signatory_get(struct store *st, int64_t statement_id, const char *acto
 		rc = db_fail(st, err, "get signatory");
 	}
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -294,7 +294,7 @@ int store_signatory_set_state(struct store *st, int64_t id, const char *state,
 	else if (!(rc = db_step_done(st, q, err, "set signature state")) &&
 		 sqlite3_changes(st->db) == 0)
 		rc = errorf(err, ERR_NOTFOUND, "no signatory with id %lld", (long long)id);
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -316,7 +316,7 @@ int store_signatory_withdraw(struct store *st, int64_t statement_id, const char 
 		rc = db_fail(st, err, "withdraw signature");
 	else if (!(rc = db_step_done(st, q, err, "withdraw signature")) && changed)
 		*changed = sqlite3_changes(st->db) > 0;
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -340,7 +340,7 @@ int store_signatory_proof(struct store *st, int64_t id, char **out, struct err *
 	else
 		rc = db_fail(st, err, "get proof");
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -389,8 +389,8 @@ int store_signatory_move(struct store *st, const char *old_actor, const char *ne
 out:
 	if (rc)
 		db_rollback(st);
-	sqlite3_finalize(q);
-	sqlite3_finalize(w);
+	db_finish(st, q);
+	db_finish(st, w);
 	return rc;
 }
 
@@ -411,7 +411,7 @@ int store_signatory_refresh(struct store *st, const char *actor_id, const char *
 		rc = db_fail(st, err, "refresh signatory");
 	else
 		rc = db_step_done(st, q, err, "refresh signatory");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -428,7 +428,7 @@ int store_signatory_set_domain_verified(struct store *st, const char *actor_id, 
 		rc = db_fail(st, err, "set domain check");
 	else
 		rc = db_step_done(st, q, err, "set domain check");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -463,7 +463,7 @@ int store_signatory_withdraw_activity(struct store *st, const char *actor_id,
 		rc = db_fail(st, err, "withdraw signing");
 		goto out;
 	}
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	q = NULL;
 	if (row) {
 		if ((rc = db_prepare(st, "UPDATE signatories SET state = 'withdrawn' WHERE id = ?1",
@@ -483,6 +483,6 @@ out:
 		*statement_id = 0;
 		*was_approved = false;
 	}
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }

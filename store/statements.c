@@ -100,7 +100,7 @@ static int statement_insert(struct store *st, struct statement *s, struct err *e
 		goto out;
 	s->id = sqlite3_last_insert_rowid(st->db);
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -150,7 +150,7 @@ out:
 		db_rollback(st);
 		s->id = 0;
 	}
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -186,7 +186,7 @@ static int statement_get(struct store *st, const char *slug, int64_t id,
 		break;
 	}
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -233,7 +233,7 @@ int store_statement_list(struct store *st, struct statement ***out, size_t *n, s
 	*out = list;
 	*n = len;
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -260,7 +260,7 @@ int store_statement_touch(struct store *st, int64_t statement_id, int64_t t, str
 		rc = db_fail(st, err, "touch statement");
 	else
 		rc = statement_update(st, q, statement_id, err, "touch statement");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -278,7 +278,7 @@ int store_statement_set_policy(struct store *st, int64_t statement_id, const cha
 		rc = db_fail(st, err, "set policy");
 	else
 		rc = statement_update(st, q, statement_id, err, "set policy");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -302,7 +302,7 @@ int store_setting_get(struct store *st, const char *key, char **out, struct err 
 	else if (step != SQLITE_DONE)
 		rc = db_fail(st, err, "get setting");
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -322,7 +322,7 @@ int store_setting_set(struct store *st, const char *key, const char *value, stru
 		rc = db_fail(st, err, "set setting");
 	else
 		rc = db_step_done(st, q, err, "set setting");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -342,7 +342,7 @@ int store_statement_schedule_update(struct store *st, int64_t statement_id, int6
 		rc = db_fail(st, err, "schedule update");
 	else
 		rc = statement_update(st, q, statement_id, err, "schedule update");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -380,7 +380,7 @@ int store_statement_updates_due(struct store *st, int64_t now, int64_t **out, si
 	*out = ids;
 	*n = len;
 out:
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -400,7 +400,7 @@ int store_statement_update_done(struct store *st, int64_t statement_id, int64_t 
 		rc = db_fail(st, err, "update done");
 	else
 		rc = statement_update(st, q, statement_id, err, "update done");
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -420,7 +420,7 @@ int store_statement_update_gen(struct store *st, int64_t statement_id, int64_t *
 		rc = db_step_int64(st, q, gen, &found, err, "update generation");
 	if (!rc && !found)
 		rc = errorf(err, ERR_NOTFOUND, "no statement with id %lld", (long long)statement_id);
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }
 
@@ -460,6 +460,6 @@ int store_statement_update_publish(struct store *st, int64_t statement_id, int64
 out:
 	if (rc)
 		db_rollback(st);
-	sqlite3_finalize(q);
+	db_finish(st, q);
 	return rc;
 }

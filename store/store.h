@@ -34,13 +34,33 @@ int store_open(const char *path, struct store **out, struct err *err);
 void store_close(struct store *st);
 
 /*
+ * Many store calls as one transaction (one fsync instead of one per call):
+ * between begin and commit every function works as usual but commits only
+ * into the batch; a function that fails undoes its own part and the batch
+ * goes on. commit makes all of it durable at once; rollback (NULL is fine)
+ * drops it. ERR_INVALID when a batch is open already.
+ */
+int store_batch_begin(struct store *st, struct err *err);
+int store_batch_commit(struct store *st, struct err *err);
+void store_batch_rollback(struct store *st);
+
+/*
  * A fixed set of n connections to one file, shared by threads (the HTTP
  * server's). get borrows one, waiting while all are in use (never NULL);
  * put gives it back. Close only when every connection is back; accepts NULL.
+ *
+ * Group commit: a pool connection commits without its own fsync
+ * (synchronous=NORMAL). Before a thread tells anyone that a change is done,
+ * it calls store_pool_durable(): one fsync of the WAL then covers every
+ * thread that committed meanwhile, so many commits share one. Durable, as
+ * with synchronous=FULL, once it returns 0; -ERR_IO when the fsync failed
+ * (then nothing committed since the last good fsync may be promised).
+ * Without changes since get it returns 0 at once.
  */
 struct store_pool;
 int store_pool_open(const char *path, size_t n, struct store_pool **out, struct err *err);
 struct store *store_pool_get(struct store_pool *pool);
+int store_pool_durable(struct store_pool *pool, struct store *st, struct err *err);
 void store_pool_put(struct store_pool *pool, struct store *st);
 void store_pool_close(struct store_pool *pool);
 

@@ -1262,6 +1262,104 @@ static void pool(void **state)
 	free(path);
 }
 
+/* ---- batches and group commit ---- */
+
+static void batch(void **state)
+{
+	struct store *st;
+	struct err err = { 0 };
+	struct statement dup = { 0 };
+	char *path;
+	int64_t sid;
+
+	(void)state;
+	st = open_new(&path);
+	sid = add_statement(st, "batched");
+	assert_int_equal(store_batch_begin(st, &err), 0);
+	assert_int_equal(store_batch_begin(st, &err), -ERR_INVALID);
+	assert_int_equal(store_follower_add(st, sid, "https://a.example/u/1", NULL, &err), 0);
+	/* A call that fails inside the batch undoes only its own part. */
+	dup.slug = (char *)"batched";
+	dup.title = (char *)"Again";
+	dup.content_html = (char *)"<p>x</p>";
+	dup.public_pem = (char *)"P";
+	dup.private_pem = (char *)"K";
+	assert_int_equal(store_statement_import(st, &dup, NULL, 0, &err), -ERR_EXISTS);
+	assert_int_equal(store_follower_add(st, sid, "https://a.example/u/2", NULL, &err), 0);
+	/* Not visible to another connection before the commit. */
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 0);
+	assert_int_equal(store_batch_commit(st, &err), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 2);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM statements"), 1);
+	/* Rolled back: nothing of it stays, and the connection works on. */
+	assert_int_equal(store_batch_begin(st, &err), 0);
+	assert_int_equal(store_follower_add(st, sid, "https://a.example/u/3", NULL, &err), 0);
+	store_batch_rollback(st);
+	store_batch_rollback(NULL);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 2);
+	assert_int_equal(store_batch_commit(st, &err), -ERR_IO);
+	assert_int_equal(store_follower_add(st, sid, "https://a.example/u/4", NULL, &err), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 3);
+	store_close(st);
+	free(path);
+}
+
+struct durable_writer {
+	struct store_pool *pool;
+	int64_t sid;
+	int n, id, failures;
+};
+
+static void *durable_writer_main(void *arg)
+{
+	struct durable_writer *w = arg;
+
+	for (int i = 0; i < w->n; i++) {
+		struct store *st = store_pool_get(w->pool);
+		struct err err = { 0 };
+		char actor[64];
+
+		snprintf(actor, sizeof(actor), "https://w%d.example/u/%d", w->id, i);
+		if (store_follower_add(st, w->sid, actor, NULL, &err) ||
+		    store_pool_durable(w->pool, st, &err))
+			w->failures++;
+		store_pool_put(w->pool, st);
+	}
+	return NULL;
+}
+
+static void pool_group_commit(void **state)
+{
+	struct store_pool *p = NULL;
+	struct durable_writer w[4];
+	pthread_t t[4];
+	struct store *st;
+	struct err err = { 0 };
+	char *path;
+	int64_t sid;
+
+	(void)state;
+	st = open_new(&path);
+	sid = add_statement(st, "durable");
+	store_close(st);
+	assert_int_equal(store_pool_open(path, 3, &p, &err), 0);
+	/* Nothing changed: nothing to sync. */
+	st = store_pool_get(p);
+	assert_int_equal(store_pool_durable(p, st, &err), 0);
+	store_pool_put(p, st);
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct durable_writer){ .pool = p, .sid = sid, .n = 50, .id = i };
+		assert_int_equal(pthread_create(&t[i], NULL, durable_writer_main, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 200);
+	store_pool_close(p);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1283,6 +1381,8 @@ int main(void)
 		cmocka_unit_test(disk_full_is_said),
 		cmocka_unit_test(two_connections_write_at_once),
 		cmocka_unit_test(pool),
+		cmocka_unit_test(batch),
+		cmocka_unit_test(pool_group_commit),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
