@@ -9,6 +9,7 @@
 
 struct store;
 struct deliver;
+struct keycache;
 
 struct config {
 	const char *base_url;  /* "https://statements.example.org", no trailing slash */
@@ -23,6 +24,7 @@ struct ctx {
 	const struct config *cfg;
 	struct store *store;   /* this thread's connection */
 	struct deliver *deliver; /* the delivery worker to wake; NULL in the CLI and tests */
+	struct keycache *keys;   /* signers' keys kept parsed, shared; NULL parses each time */
 };
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "activitypub/ctx.h"
 #include "activitypub/fetch.h"
+#include "activitypub/keycache.h"
 #include "crypto/httpsig.h"
 #include "crypto/keys.h"
 #include "store/store.h"
@@ -26,9 +27,11 @@ static void request_view(const struct ctx *ctx, const struct request *req,
 }
 
 /* Verify with the actor's current key; -ERR_BADSIG when it does not match. */
-static int verify_with(const struct httpsig *sig, const struct httpsig_request *hr,
-		       const struct remote_actor *actor, struct err *err)
+static int verify_with(struct ctx *ctx, const struct httpsig *sig,
+		       const struct httpsig_request *hr, const struct remote_actor *actor,
+		       struct err *err)
 {
+	struct keycache_ref *ref = NULL;
 	struct key *key = NULL;
 	int rc;
 
@@ -36,11 +39,18 @@ static int verify_with(const struct httpsig *sig, const struct httpsig_request *
 	    !str_eq(actor->id, httpsig_key_id(sig)))
 		return errorf(err, ERR_BADSIG, "key '%s' is not the actor's key",
 			      httpsig_key_id(sig));
-	rc = key_load_public(actor->public_pem, &key, err);
+	/* Parsing a PEM costs several verifications: the shared cache keeps keys parsed. */
+	if (ctx->keys)
+		rc = keycache_get(ctx->keys, actor->key_id, actor->public_pem, &key, &ref, err);
+	else
+		rc = key_load_public(actor->public_pem, &key, err);
 	if (rc)
 		return errorf(err, ERR_BADSIG, "the signer's key does not load");
 	rc = httpsig_verify(sig, hr, key, (int64_t)time(NULL), err);
-	key_free(key);
+	if (ref)
+		keycache_release(ctx->keys, ref);
+	else
+		key_free(key);
 	return rc;
 }
 
@@ -68,7 +78,7 @@ int verify_request(struct ctx *ctx, const struct request *req, struct remote_act
 		if (rc)
 			goto fetch_failed;
 	}
-	rc = verify_with(sig, &hr, actor, err);
+	rc = verify_with(ctx, sig, &hr, actor, err);
 	/* Only a signature that does not verify with a cached key earns a refetch. */
 	if (rc == -ERR_BADSIG && cached && str_eq(err->msg, "signature does not verify")) {
 		remote_actor_free(actor);
@@ -76,7 +86,7 @@ int verify_request(struct ctx *ctx, const struct request *req, struct remote_act
 		rc = fetch_actor_cached(ctx, httpsig_key_id(sig), true, &actor, err);
 		if (rc)
 			goto fetch_failed;
-		rc = verify_with(sig, &hr, actor, err);
+		rc = verify_with(ctx, sig, &hr, actor, err);
 	}
 	if (!rc) {
 		*signer = actor;

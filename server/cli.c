@@ -16,6 +16,7 @@
 
 #include "activitypub/ctx.h"
 #include "activitypub/deliver.h"
+#include "activitypub/keycache.h"
 #include "activitypub/keyring.h"
 #include "crypto/keys.h"
 #include "server/http.h"
@@ -287,6 +288,7 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	ctx.cfg = &cfg;
+	ctx.keys = keycache_new(0);
 	/* Block the stop signals before any thread starts, then wait for them here. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -310,6 +312,7 @@ out:
 	http_stop(http);
 	deliver_stop(deliver);
 	store_pool_close(pool);
+	keycache_free(ctx.keys);
 	store_close(st);
 	url_release(&u);
 	free(base);

@@ -21,6 +21,7 @@
 #define LIMIT_KEY_PEM_BYTES 16384          /* a public key PEM */
 #define LIMIT_RSA_MIN_BITS 1024            /* smaller RSA keys are refused */
 #define LIMIT_RSA_MAX_BITS 8192            /* larger ones cost too much to verify */
+#define LIMIT_KEY_CACHE_ENTRIES 4096       /* signers' keys kept parsed in memory (about 2 KiB each) */
 
 /* Outbound HTTP (fetches and deliveries) */
 #define LIMIT_FETCH_BYTES (1024 * 1024)    /* a fetched actor or object */
