@@ -65,7 +65,7 @@ enum handled handle_create(struct ctx *ctx, const struct activity *a, struct err
 	const char *about = NULL;
 	struct statement *s = NULL;
 	enum handled res = HANDLED_DONE;
-	json_t *tag;
+	json_t *tags, *tag;
 	size_t i;
 
 	if (!json_is_object(obj) || !a->object_id)
@@ -74,9 +74,10 @@ enum handled handle_create(struct ctx *ctx, const struct activity *a, struct err
 		return handler_refuse(err, ERR_FORBIDDEN, "Create of an object attributed to another actor");
 	if (reply_to && handler_statement_of(ctx, reply_to, &s, err))
 		return handler_store_failed(err);
-	json_array_foreach(json_object_get(obj, "tag"), i, tag) {
-		if (s)
-			break;
+	/* tag is an array, or one object when the sender compacted JSON-LD (Fedify does). */
+	tags = json_object_get(obj, "tag");
+	for (i = 0; !s && i < (json_is_array(tags) ? json_array_size(tags) : 1); i++) {
+		tag = json_is_array(tags) ? json_array_get(tags, i) : tags;
 		if (ap_type_is(tag, "Mention") && (about = ap_str(tag, "href")) &&
 		    handler_statement_of(ctx, about, &s, err))
 			return handler_store_failed(err);
