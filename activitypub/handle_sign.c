@@ -181,6 +181,7 @@ enum handled handle_endorse(struct ctx *ctx, const struct activity *a, struct er
 	enum handled res = HANDLED_DONE;
 	const char *state;
 	bool created;
+	json_t *ref;
 
 	if (!a->object_id)
 		return handler_refuse(err, ERR_INVALID, "Endorse without object");
@@ -190,13 +191,18 @@ enum handled handle_endorse(struct ctx *ctx, const struct activity *a, struct er
 		errorf(err, ERR_NOTFOUND, "Endorse of %s, not a statement here", a->object_id);
 		return HANDLED_IGNORED;
 	}
+	/*
+	 * The answer names the Endorse by id: embedded, a type outside
+	 * ActivityStreams makes JSON-LD readers (Fedify) refuse the whole Accept.
+	 */
+	ref = json_string(a->id);
 	if (sign_record(ctx, a, s, "endorse", a->id, &state, &created, err))
 		res = handler_store_failed(err);
-	else if (outbox_respond(ctx, s, state ? "Accept" : "Reject", a->doc, a->signer->inbox,
-				err))
+	else if (outbox_respond(ctx, s, state ? "Accept" : "Reject", ref, a->signer->inbox, err))
 		res = handler_store_failed(err);
 	else if (!state)
 		log_info("signature: %s endorsed %s, closed for signatures", a->actor_id, s->slug);
+	json_decref(ref);
 	statement_free(s);
 	return res;
 }

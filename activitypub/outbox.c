@@ -48,7 +48,8 @@ int outbox_respond(struct ctx *ctx, const struct statement *s, const char *type,
 		   json_t *activity, const char *inbox, struct err *err)
 {
 	char *actor = doc_url(ctx->cfg, s->slug, "");
-	const char *source = json_string_value(json_object_get(activity, "id"));
+	const char *source = json_is_string(activity) ? json_string_value(activity) :
+			     json_string_value(json_object_get(activity, "id"));
 	char *id = answer_id(actor, str_eq(type, "Accept") ? "accepts" : "rejects",
 			     source ? source : "");
 	char *const inboxes[] = { (char *)inbox };

@@ -17,8 +17,10 @@ int outbox_accept(struct ctx *ctx, const struct statement *s, json_t *follow, co
 		  struct err *err);
 
 /*
- * Queue an answer of type "Accept" or "Reject" to activity (borrowed, embedded
- * as received) from statement s to inbox. The id is stable per (type, activity).
+ * Queue an answer of type "Accept" or "Reject" to activity (borrowed: the
+ * activity as received, embedded, or a JSON string, its id, for a type the
+ * recipient may not know) from statement s to inbox. The id is stable per
+ * (type, activity id).
  */
 int outbox_respond(struct ctx *ctx, const struct statement *s, const char *type,
 		   json_t *activity, const char *inbox, struct err *err);
