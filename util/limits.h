@@ -51,6 +51,8 @@
 #define LIMIT_STATEMENT_HTML_BYTES (256 * 1024) /* the text as HTML, leaving room in the post */
 #define LIMIT_MARKDOWN_DEPTH 16            /* nested emphasis and links in a statement */
 #define LIMIT_NAME_DISPLAY_CHARS 200       /* a stranger's name shown on a page */
+#define LIMIT_TRANSLATIONS 32              /* languages of one statement, its own included */
+#define LIMIT_ACCEPT_LANGUAGE_RANGES 32    /* ranges of an Accept-Language header read */
 
 /* Collections */
 #define LIMIT_PAGE_ITEMS 50                /* items per collection page */
