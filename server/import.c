@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/lang.h"
 #include "util/limits.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -67,11 +68,6 @@ static bool is_punct(char c)
 static char lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-static char upper(char c)
-{
-	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
 }
 
 /* s[0..n) starts with the ASCII word w, case-insensitively. */
@@ -669,57 +665,6 @@ static bool lang_line(struct line t, struct line *val)
 	val->no = t.no;
 	*val = line_trim(*val);
 	return true;
-}
-
-/*
- * A language tag: 2-3 letters, then optionally a 4-letter script and a
- * region of 2 letters or 3 digits, separated by '-' (or '_'). Normalised to
- * "xx-Scrp-RR" case. New string, or NULL when it is no such tag.
- */
-static char *lang_normalize(const char *s, size_t n)
-{
-	char out[16];
-	size_t k = 0, o = 0, part = 0;
-	int stage = 0; /* 0 language, 1 script seen, 2 region seen */
-
-	if (n == 0 || n >= sizeof(out))
-		return NULL;
-	while (k < n) {
-		size_t a = k, len, alpha = 0, digits = 0, x;
-
-		while (k < n && s[k] != '-' && s[k] != '_') {
-			alpha += is_alpha(s[k]);
-			digits += is_digit(s[k]);
-			k++;
-		}
-		len = k - a;
-		if (len == 0 || alpha + digits != len)
-			return NULL;
-		if (part == 0) {
-			if (alpha != len || len < 2 || len > 3)
-				return NULL;
-			for (x = a; x < k; x++)
-				out[o++] = lower(s[x]);
-		} else if (stage == 0 && alpha == 4 && len == 4) {
-			out[o++] = '-';
-			out[o++] = upper(s[a]);
-			for (x = a + 1; x < k; x++)
-				out[o++] = lower(s[x]);
-			stage = 1;
-		} else if (stage < 2 && ((alpha == 2 && len == 2) || (digits == 3 && len == 3))) {
-			out[o++] = '-';
-			for (x = a; x < k; x++)
-				out[o++] = upper(s[x]);
-			stage = 2;
-		} else {
-			return NULL;
-		}
-		part++;
-		if (k < n && ++k == n)
-			return NULL; /* a trailing separator */
-	}
-	out[o] = '\0';
-	return xstrdup(out);
 }
 
 static bool is_rule_of(struct line t, char c)
@@ -1430,10 +1375,145 @@ out:
 	return rc;
 }
 
+/*
+ * The language of a "Language:" line, normalised into out. A bad tag is an
+ * error naming the line (-ERR_INVALID, whatever lang_normalize said).
+ */
+static int parse_lang(struct line val, char out[LANG_TAG_MAX], struct err *err)
+{
+	struct err why;
+
+	if (lang_normalize(val.s, val.len, out, &why) == 0)
+		return 0;
+	return errorf(err, ERR_INVALID, "line %d: %s", val.no, why.msg);
+}
+
+/*
+ * Whether line i starts another version of the text: a "Language: TAG" line
+ * after a blank line, whose value is one word shaped like a tag. A tag that
+ * is malformed or unknown is an error (*rc); a value of other words
+ * ("Language: the words we use") is ordinary text, as in files of one language.
+ */
+static bool starts_version(const struct line *lines, size_t i, int *rc, struct err *err)
+{
+	struct line val;
+	char tag[LANG_TAG_MAX];
+	struct err why;
+	int r;
+
+	*rc = 0;
+	if (i == 0 || !line_blank(lines[i - 1]) || !lang_line(line_trim(lines[i]), &val))
+		return false;
+	for (size_t k = 0; k < val.len; k++)
+		if (is_space(val.s[k]))
+			return false;
+	r = lang_normalize(val.s, val.len, tag, &why);
+	if (r == -ERR_INVALID && val.len > 3 && !memchr(val.s, '-', val.len) &&
+	    !memchr(val.s, '_', val.len))
+		return false; /* "Language: English" or the like: a word, not a tag */
+	if (r)
+		*rc = errorf(err, ERR_INVALID, "line %d: %s", val.no, why.msg);
+	return true;
+}
+
+/*
+ * One version of the text: lines[i..n) holds an optional Language line, the
+ * title, an optional dateline, the text and (when sigs) the signatory list,
+ * parsed into out. Without sigs a signatory list is skipped, and *ignored
+ * set when there was one.
+ */
+static int parse_version(const struct line *lines, size_t i, size_t n, bool first, bool sigs,
+			 struct statement_doc *out, bool *ignored, struct err *err)
+{
+	struct line val = { 0 };
+	char tag[LANG_TAG_MAX];
+	size_t sig_at, j;
+	int rc;
+
+	*ignored = false;
+	i = skip_blank(lines, i, n);
+	if (i < n && lang_line(line_trim(lines[i]), &val)) {
+		if ((rc = parse_lang(val, tag, err)))
+			return rc;
+		out->lang = xstrdup(tag);
+		out->lang_given = true;
+		i = skip_blank(lines, i + 1, n);
+	} else {
+		out->lang = xstrdup("en");
+	}
+	if (i == n && first)
+		return errorf(err, ERR_INVALID, "no title: the file has only a Language line");
+	if (i == n)
+		return errorf(err, ERR_INVALID, "line %d: no title after this Language line",
+			      val.no);
+
+	if ((rc = parse_title(lines[i], out, err)))
+		return rc;
+	i++;
+	if (i < n && (is_rule_of(line_trim(lines[i]), '=') || is_rule_of(line_trim(lines[i]), '-')))
+		i++; /* a Markdown underline under the title */
+	i = skip_blank(lines, i, n);
+	sig_at = find_sig_header(lines, i, n);
+
+	/* a dateline is one line alone, with text after it */
+	if (i < sig_at && (i + 1 == n || line_blank(lines[i + 1])) &&
+	    is_dateline(line_trim(lines[i]))) {
+		j = skip_blank(lines, i + 1, n);
+		if (j < sig_at) {
+			struct line d = line_trim(lines[i]);
+
+			out->dateline = md_plain(d.s, d.len);
+			i = j;
+		}
+	}
+	if (!out->dateline)
+		out->dateline = xstrdup("");
+
+	if ((rc = parse_body(lines + i, sig_at - i, out, err)))
+		return rc;
+	if (sig_at < n && !sigs)
+		*ignored = true;
+	else if (sig_at < n && (rc = sigs_parse(lines, sig_at + 1, n, out, err)))
+		return rc;
+	return 0;
+}
+
+/* Move version v's text (parsed into a doc of its own) to a translation of out. */
+static int add_translation(struct statement_doc *out, struct statement_doc *v, int line_no,
+			   struct err *err)
+{
+	struct import_translation *t;
+
+	if (str_eq(v->lang, out->lang))
+		return errorf(err, ERR_INVALID,
+			      "line %d: a second version in \"%s\" (each language once)", line_no,
+			      v->lang);
+	for (size_t k = 0; k < out->n_translations; k++)
+		if (str_eq(v->lang, out->translations[k].lang))
+			return errorf(err, ERR_INVALID,
+				      "line %d: a second version in \"%s\" (each language once)",
+				      line_no, v->lang);
+	if (out->n_translations + 1 >= LIMIT_TRANSLATIONS)
+		return errorf(err, ERR_TOOBIG, "line %d: more than %d languages", line_no,
+			      LIMIT_TRANSLATIONS);
+	out->translations = xrealloc(out->translations,
+				     (out->n_translations + 1) * sizeof(*out->translations));
+	t = &out->translations[out->n_translations++];
+	t->lang = v->lang;
+	t->title = v->title;
+	t->dateline = v->dateline;
+	t->summary = v->summary;
+	t->content_html = v->content_html;
+	v->lang = v->title = v->dateline = v->summary = v->content_html = NULL;
+	return 0;
+}
+
 int import_parse(const char *text, size_t len, struct statement_doc *out, struct err *err)
 {
-	struct line *lines = NULL, val;
-	size_t n = 0, i, sig_at, j;
+	struct line *lines = NULL;
+	struct statement_doc v = { 0 };
+	size_t n = 0, start, end;
+	bool ignored;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -1458,59 +1538,44 @@ int import_parse(const char *text, size_t len, struct statement_doc *out, struct
 		goto out;
 	}
 	lines = lines_split(text, len, &n);
-	i = skip_blank(lines, 0, n);
-	if (i == n) {
+	start = skip_blank(lines, 0, n);
+	if (start == n) {
 		rc = errorf(err, ERR_INVALID, "empty file (only blank lines)");
 		goto out;
 	}
+	/* Versions: from start to the next "Language:" line that begins one, and so on. */
+	for (bool first = true; start < n; first = false, start = end) {
+		struct statement_doc *into = first ? out : &v;
 
-	if (lang_line(line_trim(lines[i]), &val)) {
-		out->lang = lang_normalize(val.s, val.len);
-		if (!out->lang) {
-			rc = errorf(err, ERR_INVALID,
-				    "line %d: \"%.*s\" is not a language tag (write e.g. "
-				    "\"Language: en\", \"pt-BR\" or \"zh-Hant\")",
-				    val.no, quote_len(val.s, val.len, QUOTE_BYTES), val.s);
+		for (end = start + 1; end < n; end++) {
+			if (starts_version(lines, end, &rc, err))
+				break;
+			if (rc)
+				goto out;
+		}
+		if (rc)
 			goto out;
+		if ((rc = parse_version(lines, start, end, first, !out->signatories, into, &ignored,
+					err)))
+			goto out;
+		out->n_lists_ignored += ignored;
+		if (first)
+			continue;
+		out->n_dropped += v.n_dropped;
+		if (v.signatories) {
+			out->signatories = v.signatories;
+			out->n_signatories = v.n_signatories;
+			v.signatories = NULL;
+			v.n_signatories = 0;
 		}
-		i = skip_blank(lines, i + 1, n);
-	} else {
-		out->lang = xstrdup("en");
+		if ((rc = add_translation(out, &v, lines[start].no, err)))
+			goto out;
+		statement_doc_release(&v);
 	}
-	if (i == n) {
-		rc = errorf(err, ERR_INVALID, "no title: the file has only a Language line");
-		goto out;
-	}
-
-	if ((rc = parse_title(lines[i], out, err)))
-		goto out;
-	i++;
-	if (i < n && (is_rule_of(line_trim(lines[i]), '=') || is_rule_of(line_trim(lines[i]), '-')))
-		i++; /* a Markdown underline under the title */
-	i = skip_blank(lines, i, n);
-	sig_at = find_sig_header(lines, i, n);
-
-	/* a dateline is one line alone, with text after it */
-	if (i < sig_at && (i + 1 == n || line_blank(lines[i + 1])) &&
-	    is_dateline(line_trim(lines[i]))) {
-		j = skip_blank(lines, i + 1, n);
-		if (j < sig_at) {
-			struct line d = line_trim(lines[i]);
-
-			out->dateline = md_plain(d.s, d.len);
-			i = j;
-		}
-	}
-	if (!out->dateline)
-		out->dateline = xstrdup("");
-
-	if ((rc = parse_body(lines + i, sig_at - i, out, err)))
-		goto out;
-	if (sig_at < n && (rc = sigs_parse(lines, sig_at + 1, n, out, err)))
-		goto out;
 	rc = 0;
 out:
 	free(lines);
+	statement_doc_release(&v);
 	if (rc)
 		statement_doc_release(out);
 	return rc;
@@ -1532,5 +1597,13 @@ void statement_doc_release(struct statement_doc *doc)
 		free(doc->signatories[k].country);
 	}
 	free(doc->signatories);
+	for (k = 0; k < doc->n_translations; k++) {
+		free(doc->translations[k].lang);
+		free(doc->translations[k].title);
+		free(doc->translations[k].dateline);
+		free(doc->translations[k].summary);
+		free(doc->translations[k].content_html);
+	}
+	free(doc->translations);
 	memset(doc, 0, sizeof(*doc));
 }

@@ -198,10 +198,10 @@ int lang_normalize(const char *s, size_t n, char out[LANG_TAG_MAX], struct err *
 	two = shorter_code(primary);
 	out[0] = '\0';
 	if (two)
-		return errorf(err, ERR_INVALID,
+		return errorf(err, ERR_NOTFOUND,
 			      "unknown language \"%.*s\": write the 2-letter code \"%s\" instead",
 			      quote_len(s, n), s, two);
-	return errorf(err, ERR_INVALID,
+	return errorf(err, ERR_NOTFOUND,
 		      "unknown language \"%.*s\" (not an ISO 639 language code we know; "
 		      "write e.g. \"en\", \"es\", \"pt-BR\" or \"zh-Hant\")",
 		      quote_len(s, n), s);

@@ -20,8 +20,9 @@
  * separated by '-' or '_'. The case is normalised ("pt_br" -> "pt-BR",
  * "ZH-hant-tw" -> "zh-Hant-TW") into out (at least LANG_TAG_MAX bytes).
  * Returns 0; -ERR_INVALID with a one-line message when the shape is wrong
- * ("... is not a language tag") or the language is not one we know
- * ("unknown language ..."): a typo must not reach readers as a language.
+ * ("... is not a language tag"), -ERR_NOTFOUND when the shape is right but
+ * the language is not one we know ("unknown language ..."): a typo must not
+ * reach readers as a language. out is "" after a failure.
  */
 int lang_normalize(const char *s, size_t n, char out[LANG_TAG_MAX], struct err *err);
 

@@ -510,6 +510,119 @@ static void release_is_safe(void **state)
 	assert_int_equal(d.n_signatories, 0);
 }
 
+/* A file with the text in several languages: each version after the first starts with a Language line. */
+static void translations_in_one_file(void **state)
+{
+	struct statement_doc d;
+
+	(void)state;
+	parse_ok("Language: en\n\nHands off\n\nFriday 25 January 2019, by us\n\nWe *condemn* it.\n\n"
+		 "Signed by,\n\n1. Party A, Malaysia\n2. Union B\n\n"
+		 "Language: es\n\nManos fuera\n\nViernes 25 de enero de 2019\n\nCondenamos *esto*.\n\n"
+		 "Firmado por:\n\n"
+		 "Language: pt_br\n\nTira a m\xc3\xa3o\n\nCondenamos.\n\n"
+		 "Signed by\n\n1. Ignored Org, Nowhere\n",
+		 &d);
+	assert_string_equal(d.lang, "en");
+	assert_true(d.lang_given);
+	assert_string_equal(d.title, "Hands off");
+	assert_string_equal(d.dateline, "Friday 25 January 2019, by us");
+	assert_string_equal(d.content_html, "<p>We <em>condemn</em> it.</p>");
+	/* the first list is the statement's; the later one is ignored, and said so */
+	assert_int_equal(d.n_signatories, 2);
+	assert_string_equal(d.signatories[0].name, "Party A");
+	assert_string_equal(d.signatories[1].name, "Union B");
+	assert_int_equal(d.n_lists_ignored, 1);
+	assert_int_equal(d.n_translations, 2);
+	assert_string_equal(d.translations[0].lang, "es");
+	assert_string_equal(d.translations[0].title, "Manos fuera");
+	/* "Viernes" is no English weekday: that line is the first paragraph */
+	assert_string_equal(d.translations[0].dateline, "");
+	/* "Firmado por:" is not a signatories heading: it stays text */
+	assert_non_null(strstr(d.translations[0].content_html, "<p>Condenamos <em>esto</em>.</p>"));
+	assert_string_equal(d.translations[1].lang, "pt-BR");
+	assert_string_equal(d.translations[1].title, "Tira a m\xc3\xa3o");
+	assert_string_equal(d.translations[1].content_html, "<p>Condenamos.</p>");
+	assert_string_equal(d.translations[1].summary, "Condenamos.");
+	statement_doc_release(&d);
+	assert_null(d.translations);
+
+	/* the list may come last, under the last version: it is still the statement's */
+	parse_ok("Title\n\nText.\n\nLanguage: fr\nTitre\n\nTexte.\n\nSignatories:\n\n"
+		 "1. Org A, France\n", &d);
+	assert_false(d.lang_given);
+	assert_string_equal(d.lang, "en");
+	assert_int_equal(d.n_translations, 1);
+	assert_string_equal(d.translations[0].title, "Titre");
+	assert_int_equal(d.n_signatories, 1);
+	assert_string_equal(d.signatories[0].name, "Org A");
+	assert_int_equal(d.n_lists_ignored, 0);
+	statement_doc_release(&d);
+}
+
+/* Files of one language read as before: a Language line in the text is text unless it starts a version. */
+static void translations_leave_single_files_alone(void **state)
+{
+	struct statement_doc d;
+
+	(void)state;
+	/* no blank line before it: part of the paragraph */
+	parse_ok("T\n\nThe text.\nLanguage: es\n\nMore.\n", &d);
+	assert_int_equal(d.n_translations, 0);
+	assert_non_null(strstr(d.content_html, "Language: es"));
+	statement_doc_release(&d);
+	/* a word, not a tag: text, as it always was */
+	parse_ok("T\n\nThe text.\n\nLanguage: English\n\nMore.\n", &d);
+	assert_int_equal(d.n_translations, 0);
+	assert_non_null(strstr(d.content_html, "<p>Language: English</p>"));
+	statement_doc_release(&d);
+	parse_ok("T\n\nThe text.\n\nLanguage: the words we use matter\n", &d);
+	assert_int_equal(d.n_translations, 0);
+	statement_doc_release(&d);
+}
+
+static void translations_refused(void **state)
+{
+	(void)state;
+	parse_fails(LIT("Language: en\n\nT\n\nx\n\nLanguage: xx\n\nT2\n\ny\n"), ERR_INVALID,
+		    "line 7: unknown language \"xx\"");
+	parse_fails(LIT("T\n\nx\n\nLanguage: spa\n\nT2\n\ny\n"), ERR_INVALID,
+		    "write the 2-letter code \"es\"");
+	parse_fails(LIT("T\n\nx\n\nLanguage: es-\n\nT2\n\ny\n"), ERR_INVALID,
+		    "line 5: \"es-\" is not a language tag");
+	parse_fails(LIT("Language: en\n\nT\n\nx\n\nLanguage: EN\n\nT2\n\ny\n"), ERR_INVALID,
+		    "line 7: a second version in \"en\"");
+	parse_fails(LIT("T\n\nx\n\nLanguage: es\n\nT2\n\ny\n\nLanguage: es\n\nT3\n\nz\n"),
+		    ERR_INVALID, "line 11: a second version in \"es\"");
+	parse_fails(LIT("T\n\nx\n\nLanguage: es\n\n"), ERR_INVALID,
+		    "line 5: no title after this Language line");
+	parse_fails(LIT("T\n\nx\n\nLanguage: es\n\nT2\n\nSigned by\n"), ERR_INVALID,
+		    "no text");
+	parse_fails(LIT("Language: zz\n\nT\n\nx\n"), ERR_INVALID, "line 1: unknown language");
+}
+
+static void translations_bounded(void **state)
+{
+	struct buf b;
+	struct statement_doc d;
+	struct err err;
+	static const char *const tags[] = {
+		"en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "fi", "pl", "cs", "sk",
+		"sl", "hr", "sr", "bg", "ro", "hu", "el", "tr", "ar", "he", "fa", "hi", "bn",
+		"ta", "te", "ml", "th", "vi", "id", "ms", "tl", "zh", "ja", "ko",
+	};
+
+	(void)state;
+	buf_init(&b, LIMIT_STATEMENT_FILE_BYTES);
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		buf_printf(&b, "Language: %s\n\nTitle %zu\n\nText %zu.\n\n", tags[i], i, i);
+	err_clear(&err);
+	assert_int_equal(import_parse(b.data, b.len, &d, &err), -ERR_TOOBIG);
+	assert_non_null(strstr(err.msg, "more than 32 languages"));
+	assert_null(d.translations);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +636,10 @@ int main(void)
 		cmocka_unit_test(rejections),
 		cmocka_unit_test(pathological),
 		cmocka_unit_test(release_is_safe),
+		cmocka_unit_test(translations_in_one_file),
+		cmocka_unit_test(translations_leave_single_files_alone),
+		cmocka_unit_test(translations_refused),
+		cmocka_unit_test(translations_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

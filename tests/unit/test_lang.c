@@ -26,9 +26,10 @@ static void norm_bad(const char *in, const char *msg_part)
 {
 	char out[LANG_TAG_MAX];
 	struct err err;
+	int want = strstr(msg_part, "not a language tag") ? -ERR_INVALID : -ERR_NOTFOUND;
 
 	err_clear(&err);
-	assert_int_equal(lang_normalize(in, strlen(in), out, &err), -ERR_INVALID);
+	assert_int_equal(lang_normalize(in, strlen(in), out, &err), want);
 	assert_string_equal(out, "");
 	if (!strstr(err.msg, msg_part))
 		fail_msg("'%s': message '%s' lacks '%s'", in, err.msg, msg_part);
