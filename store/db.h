@@ -114,6 +114,9 @@ int db_check_ours(struct store *st, const char *path, bool *is_new, struct err *
  */
 int db_delivery_queue(struct store *st, int64_t statement_id, const char *body,
 		      char *const *inboxes, size_t n_inboxes, int64_t now, struct err *err);
+/* The same, signed by organisation org_id's key (store_org_delivery_add). */
+int db_delivery_queue_org(struct store *st, int64_t org_id, const char *body,
+			  char *const *inboxes, size_t n_inboxes, int64_t now, struct err *err);
 
 /*
  * The host of a URL or of a "host[:port]" authority, lowercase, without the

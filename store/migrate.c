@@ -177,6 +177,85 @@ static const char *const migrations[] = {
 	 */
 	"ALTER TABLE statements ADD COLUMN update_gen INTEGER NOT NULL DEFAULT 0;"
 	"PRAGMA user_version = 3;",
+
+	/*
+	 * 4: organisation actors hosted here (acct:SLUG@HOST like statements,
+	 * so one slug names one actor of either kind: local_slugs holds both,
+	 * kept by triggers), what they signed on other servers (endorsements),
+	 * their followers, and deliveries signed by an organisation's key.
+	 */
+	"CREATE TABLE local_slugs ("
+	"  slug TEXT PRIMARY KEY NOT NULL"
+	") WITHOUT ROWID;"
+	"INSERT INTO local_slugs (slug) SELECT slug FROM statements;"
+	"CREATE TRIGGER statements_slug_add AFTER INSERT ON statements"
+	"  BEGIN INSERT INTO local_slugs (slug) VALUES (NEW.slug); END;"
+	"CREATE TRIGGER statements_slug_rename AFTER UPDATE OF slug ON statements"
+	"  BEGIN DELETE FROM local_slugs WHERE slug = OLD.slug;"
+	"  INSERT INTO local_slugs (slug) VALUES (NEW.slug); END;"
+	"CREATE TRIGGER statements_slug_gone AFTER DELETE ON statements"
+	"  BEGIN DELETE FROM local_slugs WHERE slug = OLD.slug; END;"
+
+	"CREATE TABLE organisations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  slug TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  url TEXT NOT NULL DEFAULT '',"
+	"  summary TEXT NOT NULL DEFAULT '',"
+	"  published INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL,"
+	"  public_pem TEXT NOT NULL,"
+	"  private_pem TEXT NOT NULL"
+	");"
+	"CREATE TRIGGER organisations_slug_add AFTER INSERT ON organisations"
+	"  BEGIN INSERT INTO local_slugs (slug) VALUES (NEW.slug); END;"
+	"CREATE TRIGGER organisations_slug_rename AFTER UPDATE OF slug ON organisations"
+	"  BEGIN DELETE FROM local_slugs WHERE slug = OLD.slug;"
+	"  INSERT INTO local_slugs (slug) VALUES (NEW.slug); END;"
+	"CREATE TRIGGER organisations_slug_gone AFTER DELETE ON organisations"
+	"  BEGIN DELETE FROM local_slugs WHERE slug = OLD.slug; END;"
+
+	/*
+	 * One row per (organisation, statement actor): the Endorse and Follow
+	 * it sent, and what came back. A withdrawn row becomes the next signing.
+	 */
+	"CREATE TABLE endorsements ("
+	"  id INTEGER PRIMARY KEY,"
+	"  org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,"
+	"  statement_actor TEXT NOT NULL,"
+	"  inbox TEXT NOT NULL,"
+	"  post_id TEXT NOT NULL,"
+	"  handle TEXT,"
+	"  title TEXT NOT NULL DEFAULT '',"
+	"  endorse_id TEXT NOT NULL UNIQUE,"
+	"  follow_id TEXT NOT NULL UNIQUE,"
+	"  state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected', 'withdrawn')),"
+	"  follow_accepted INTEGER NOT NULL DEFAULT 0,"
+	"  listed INTEGER NOT NULL DEFAULT 0,"
+	"  signed_at INTEGER NOT NULL,"
+	"  answered_at INTEGER,"
+	"  post_updated_at INTEGER,"
+	"  reply TEXT,"
+	"  withdrawn_at INTEGER,"
+	"  UNIQUE (org_id, statement_actor)"
+	");"
+	"CREATE INDEX endorsements_actor ON endorsements(statement_actor);"
+	"CREATE INDEX endorsements_order ON endorsements(org_id, signed_at, id);"
+
+	"CREATE TABLE org_followers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  org_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,"
+	"  actor_id TEXT NOT NULL,"
+	"  follow_id TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (org_id, actor_id)"
+	");"
+	"CREATE INDEX org_followers_follow ON org_followers(follow_id);"
+
+	/* org_id set: the organisation's key signs (statement_id is then NULL). */
+	"ALTER TABLE delivery_bodies ADD COLUMN"
+	"  org_id INTEGER REFERENCES organisations(id) ON DELETE CASCADE;"
+	"PRAGMA user_version = 4;",
 };
 
 #define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

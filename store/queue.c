@@ -25,8 +25,10 @@ void deliveries_free(struct delivery *list, size_t n)
 	free(list);
 }
 
-int db_delivery_queue(struct store *st, int64_t statement_id, const char *body,
-		      char *const *inboxes, size_t n_inboxes, int64_t now, struct err *err)
+/* Queue body for inboxes, signed by statement_id's key, or org_id's when that is not 0. */
+static int delivery_queue(struct store *st, int64_t statement_id, int64_t org_id,
+			  const char *body, char *const *inboxes, size_t n_inboxes, int64_t now,
+			  struct err *err)
 {
 	sqlite3_stmt *b = NULL, *q = NULL;
 	int64_t body_id, queued = 0;
@@ -38,12 +40,12 @@ int db_delivery_queue(struct store *st, int64_t statement_id, const char *body,
 		return 0;
 	/* The body once, however many inboxes it goes to. */
 	if ((rc = db_prepare(st,
-			     "INSERT INTO delivery_bodies (statement_id, body, created)"
-			     " VALUES (?1, ?2, ?3)",
+			     "INSERT INTO delivery_bodies (statement_id, body, created, org_id)"
+			     " VALUES (?1, ?2, ?3, ?4)",
 			     &b, err)))
 		goto out;
 	if (db_bind_id_or_null(b, 1, statement_id) || db_bind_text(b, 2, body) ||
-	    sqlite3_bind_int64(b, 3, now)) {
+	    sqlite3_bind_int64(b, 3, now) || db_bind_id_or_null(b, 4, org_id)) {
 		rc = db_fail(st, err, "queue delivery");
 		goto out;
 	}
@@ -87,6 +89,20 @@ out:
 	return rc;
 }
 
+int db_delivery_queue(struct store *st, int64_t statement_id, const char *body,
+		      char *const *inboxes, size_t n_inboxes, int64_t now, struct err *err)
+{
+	return delivery_queue(st, statement_id, 0, body, inboxes, n_inboxes, now, err);
+}
+
+int db_delivery_queue_org(struct store *st, int64_t org_id, const char *body,
+			  char *const *inboxes, size_t n_inboxes, int64_t now, struct err *err)
+{
+	if (org_id <= 0)
+		return errorf(err, ERR_INVALID, "no organisation to sign the delivery");
+	return delivery_queue(st, 0, org_id, body, inboxes, n_inboxes, now, err);
+}
+
 int store_delivery_add(struct store *st, int64_t statement_id, const char *body,
 		       char *const *inboxes, size_t n_inboxes, struct err *err)
 {
@@ -125,7 +141,7 @@ int store_delivery_claim(struct store *st, int64_t now, int lease_s, size_t max,
 		return rc;
 	if ((rc = db_prepare(st,
 			     "SELECT d.id, b.statement_id, d.inbox, b.body, d.attempts,"
-			     " d.next_attempt_at, d.last_status"
+			     " d.next_attempt_at, d.last_status, b.org_id"
 			     " FROM deliveries d JOIN delivery_bodies b ON b.id = d.body_id"
 			     " WHERE d.next_attempt_at <= ?1"
 			     " AND (d.lease_until IS NULL OR d.lease_until <= ?1)"
@@ -152,6 +168,7 @@ int store_delivery_claim(struct store *st, int64_t now, int lease_s, size_t max,
 		d->attempts = sqlite3_column_int(q, 4);
 		d->next_attempt_at = sqlite3_column_int64(q, 5);
 		d->last_status = sqlite3_column_int(q, 6);
+		d->org_id = sqlite3_column_int64(q, 7); /* NULL reads as 0: not an organisation */
 	}
 	if (step != SQLITE_DONE) {
 		rc = db_fail(st, err, "claim deliveries");

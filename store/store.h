@@ -364,7 +364,8 @@ int store_block_list(struct store *st, char ***out, size_t *n, struct err *err);
 
 struct delivery {
 	int64_t id;
-	int64_t statement_id; /* whose key signs it; 0 = the instance actor */
+	int64_t statement_id; /* whose key signs it; 0 = the instance actor (or org_id's) */
+	int64_t org_id;       /* when not 0, this organisation's key signs it instead */
 	char *inbox;
 	char *body;           /* the activity JSON, exact bytes to POST */
 	int attempts;
@@ -414,5 +415,151 @@ bool store_inbox_is_dead(struct store *st, const char *inbox);
  * (a host name, or "host:port" whose port is ignored; compared lowercase).
  */
 int store_inbox_revive_host(struct store *st, const char *host, struct err *err);
+
+/* ---- organisations: actors hosted here that sign statements elsewhere ---- */
+
+struct organisation {
+	int64_t id;
+	char *slug;        /* acct:SLUG@HOST, like a statement's: one slug, one actor */
+	char *name;
+	char *url;         /* its website, "" when none */
+	char *summary;     /* plain text, "" when none */
+	int64_t published;
+	int64_t updated;   /* last edit of its profile */
+	char *public_pem;  /* SPKI PEM */
+	char *private_pem; /* PKCS#8 PEM; never served, wiped when freed */
+};
+
+void organisation_free(struct organisation *o);
+void organisations_free(struct organisation **list, size_t n);
+
+/*
+ * Insert o (o->id is set): slug, name and both keys required (else
+ * ERR_INVALID); url and summary NULL mean "". ERR_EXISTS when a statement or
+ * an organisation has the slug already.
+ */
+int store_org_add(struct store *st, struct organisation *o, struct err *err);
+/* ERR_NOTFOUND when no organisation has that slug / id. *out: organisation_free. */
+int store_org_get(struct store *st, const char *slug, struct organisation **out,
+		  struct err *err);
+int store_org_get_by_id(struct store *st, int64_t id, struct organisation **out,
+			struct err *err);
+/* All organisations, oldest first; free with organisations_free. */
+int store_org_list(struct store *st, struct organisation ***out, size_t *n, struct err *err);
+/* Whether a statement or an organisation has slug. */
+int store_slug_taken(struct store *st, const char *slug, bool *taken, struct err *err);
+/*
+ * Edit an organisation's profile and queue what tells others, in one
+ * transaction: name, url, summary (NULL keeps a field), updated = t (kept
+ * when already later), and each of out[0..n_out) queued signed by the
+ * organisation. ERR_NOTFOUND for an unknown id, ERR_INVALID for an empty name.
+ */
+int store_org_edit(struct store *st, int64_t org_id, const char *name, const char *url,
+		   const char *summary, int64_t t, const struct store_outgoing *out,
+		   size_t n_out, struct err *err);
+/* Queue body for inboxes signed by the organisation's key (as store_delivery_add). */
+int store_org_delivery_add(struct store *st, int64_t org_id, const char *body,
+			   char *const *inboxes, size_t n_inboxes, struct err *err);
+
+/* ---- endorsements: what an organisation of ours signed, and the answers ---- */
+
+struct endorsement {
+	int64_t id;
+	int64_t org_id;
+	char *statement_actor; /* the statement actor's id (the Follow's object) */
+	char *inbox;           /* where our activities for it go */
+	char *post_id;         /* the endorsed object (the Endorse's object) */
+	char *handle;          /* "@slug@host" of the statement, may be NULL */
+	char *title;           /* the statement's name, "" when unknown */
+	char *endorse_id;      /* our Endorse activity */
+	char *follow_id;       /* our Follow activity */
+	char *state;           /* "pending", "accepted", "rejected" or "withdrawn" */
+	bool follow_accepted;  /* the Follow was answered Accept */
+	bool listed;           /* the statement lists us (its collection or its post) */
+	int64_t signed_at;     /* when the Endorse was queued */
+	int64_t answered_at;   /* when the Accept or Reject of the Endorse came; 0: not yet */
+	int64_t post_updated_at; /* the last Update of the post that reached us; 0: none */
+	char *reply;           /* the last reply from the statement actor (its HTML), or NULL */
+	int64_t withdrawn_at;  /* 0 unless withdrawn */
+};
+
+void endorsements_free(struct endorsement *list, size_t n);
+
+/*
+ * Record that organisation e->org_id signs the statement e->statement_actor
+ * and queue endorse_body and follow_body to e->inbox signed by the
+ * organisation, in one transaction. From e: org_id, statement_actor, inbox,
+ * post_id, handle, title, endorse_id, follow_id, signed_at (state becomes
+ * "pending"); e->id is set. One row per (organisation, statement): when one
+ * exists that is not withdrawn, ERR_EXISTS and nothing is queued; a
+ * withdrawn one becomes this new signing.
+ */
+int store_endorsement_add(struct store *st, struct endorsement *e, const char *endorse_body,
+			  const char *follow_body, struct err *err);
+/* The organisation's endorsement of statement_actor. ERR_NOTFOUND when none. *out: endorsements_free(*out, 1). */
+int store_endorsement_get(struct store *st, int64_t org_id, const char *statement_actor,
+			  struct endorsement **out, struct err *err);
+/*
+ * The organisation's endorsements, oldest first; withdrawn ones only when
+ * with_withdrawn. offset/limit page them (limit 0 = all). *out: array of *n.
+ */
+int store_endorsement_list(struct store *st, int64_t org_id, bool with_withdrawn,
+			   size_t offset, size_t limit, struct endorsement **out, size_t *n,
+			   struct err *err);
+int store_endorsement_count(struct store *st, int64_t org_id, bool with_withdrawn,
+			    int64_t *count, struct err *err);
+/*
+ * statement_actor answered our activity activity_id (an Endorse or a Follow
+ * we sent it): accepted or not, at t. The Endorse's answer sets the state
+ * (accepted / rejected) and answered_at; the Follow's sets follow_accepted.
+ * Withdrawn rows do not change. *found says whether a row matched.
+ */
+int store_endorsement_answer(struct store *st, const char *statement_actor,
+			     const char *activity_id, bool accepted, int64_t t, bool *found,
+			     struct err *err);
+/*
+ * Every endorsement of post_id by whoever whose statement is statement_actor
+ * (several organisations here may have signed one statement), not withdrawn,
+ * oldest first. *out: array of *n, endorsements_free.
+ */
+int store_endorsement_by_post(struct store *st, const char *statement_actor,
+			      const char *post_id, struct endorsement **out, size_t *n,
+			      struct err *err);
+/* An Update of the post reached us at t; listed: whether the post lists the organisation. */
+int store_endorsement_post_updated(struct store *st, int64_t id, int64_t t, bool listed,
+				   struct err *err);
+/* The statement's collection was seen to list the organisation (or not). */
+int store_endorsement_set_listed(struct store *st, int64_t id, bool listed, struct err *err);
+/* A reply (html, borrowed) from the statement actor to the organisation. */
+int store_endorsement_reply(struct store *st, int64_t id, const char *html, struct err *err);
+/*
+ * Withdraw: state "withdrawn" at t and the Undos (each may be NULL) queued
+ * to the row's inbox signed by its organisation, in one transaction.
+ * ERR_NOTFOUND for an unknown id; ERR_INVALID when it is withdrawn already.
+ */
+int store_endorsement_withdraw(struct store *st, int64_t id, const char *undo_endorse,
+			       const char *undo_follow, int64_t t, struct err *err);
+/* The distinct inboxes of the statements an organisation signed (not withdrawn); strings_free. */
+int store_endorsement_inboxes(struct store *st, int64_t org_id, char ***out, size_t *n,
+			      struct err *err);
+
+/* ---- organisations' followers ---- */
+
+/* Add (idempotent; the newest Follow id is kept). ERR_NOTFOUND for an unknown organisation. */
+int store_org_follower_add(struct store *st, int64_t org_id, const char *actor_id,
+			   const char *follow_id, struct err *err);
+/* Undo of a Follow: remove actor_id's follow whose id is follow_id; *removed says whether one was. */
+int store_org_follower_remove_by_follow(struct store *st, const char *follow_id,
+					const char *actor_id, bool *removed, struct err *err);
+/* Remove actor_id from every organisation's followers (Delete of the actor). */
+int store_org_follower_remove_actor(struct store *st, const char *actor_id, struct err *err);
+int store_org_follower_count(struct store *st, int64_t org_id, int64_t *count,
+			     struct err *err);
+/* Follower actor ids, oldest first, paged (limit 0 = all); strings_free. */
+int store_org_follower_list(struct store *st, int64_t org_id, size_t offset, size_t limit,
+			    char ***out, size_t *n, struct err *err);
+/* Their distinct inboxes (shared when they have one; cached actors only, dead ones left out). */
+int store_org_follower_inboxes(struct store *st, int64_t org_id, char ***out, size_t *n,
+			       struct err *err);
 
 #endif

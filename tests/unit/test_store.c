@@ -155,7 +155,8 @@ static void open_creates_schema(void **state)
 	assert_int_equal(store_open(path, &st, &err), 0);
 	store_close(st);
 	assert_int_equal(sql_int(path, "PRAGMA application_id"), DB_APPLICATION_ID);
-	assert_int_equal(sql_int(path, "PRAGMA user_version"), 3);
+	/* At least every migration this test knows of (later ones may follow). */
+	assert_true(sql_int(path, "PRAGMA user_version") >= 4);
 	assert_int_equal(sql_int(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		sql = xasprintf("SELECT count(*) FROM sqlite_schema WHERE type = 'table'"

@@ -1,0 +1,510 @@
+/*
+ * Unit tests of organisation actors: the store's tables (organisations,
+ * endorsements, their followers, deliveries they sign) on real sqlite files,
+ * the documents they publish and send, and the pure reading of a statement
+ * to sign (resolve.h).
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store/db.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+static char tmpdir[] = "/tmp/undersigned-orgs-XXXXXX";
+static int counter;
+
+static struct store *open_new(char **path_out)
+{
+	struct store *st = NULL;
+	struct err err = { 0 };
+	char *path = xasprintf("%s/t%d.db", tmpdir, ++counter);
+
+	assert_int_equal(store_open(path, &st, &err), 0);
+	if (path_out)
+		*path_out = path;
+	else
+		free(path);
+	return st;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+
+	(void)state;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", tmpdir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	closedir(d);
+	return rmdir(tmpdir);
+}
+
+static int64_t add_org(struct store *st, const char *slug, const char *name)
+{
+	struct organisation o = { 0 };
+	struct err err = { 0 };
+
+	o.slug = (char *)slug;
+	o.name = (char *)name;
+	o.published = o.updated = 1000;
+	o.public_pem = (char *)"PUBLIC";
+	o.private_pem = (char *)"PRIVATE";
+	assert_int_equal(store_org_add(st, &o, &err), 0);
+	assert_true(o.id > 0);
+	return o.id;
+}
+
+static int add_statement(struct store *st, const char *slug, struct err *err)
+{
+	struct statement s = { 0 };
+
+	s.slug = (char *)slug;
+	s.title = (char *)"A statement";
+	s.published = s.updated = 1000;
+	s.public_pem = (char *)"PUBLIC";
+	s.private_pem = (char *)"PRIVATE";
+	return store_statement_add(st, &s, err);
+}
+
+/* An endorsement of the statement at https://a.example/s/<slug>. */
+static struct endorsement endorsement_of(int64_t org_id, const char *slug, const char *tag)
+{
+	struct endorsement e = { 0 };
+
+	e.org_id = org_id;
+	e.statement_actor = xasprintf("https://a.example/s/%s", slug);
+	e.inbox = xasprintf("https://a.example/s/%s/inbox", slug);
+	e.post_id = xasprintf("https://a.example/s/%s/post", slug);
+	e.handle = xasprintf("@%s@a.example", slug);
+	e.title = xstrdup("Hands off");
+	e.endorse_id = xasprintf("https://b.example/o/x/endorse/%s-%s", slug, tag);
+	e.follow_id = xasprintf("https://b.example/o/x/follow/%s-%s", slug, tag);
+	e.signed_at = 2000;
+	return e;
+}
+
+static void endorsement_clear(struct endorsement *e)
+{
+	free(e->statement_actor);
+	free(e->inbox);
+	free(e->post_id);
+	free(e->handle);
+	free(e->title);
+	free(e->endorse_id);
+	free(e->follow_id);
+}
+
+static int64_t pending(struct store *st)
+{
+	int64_t n = -1;
+	struct err err = { 0 };
+
+	assert_int_equal(store_delivery_pending(st, &n, &err), 0);
+	return n;
+}
+
+/* ---- organisations ---- */
+
+static void org_add_get_list(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct organisation *o = NULL, **list = NULL;
+	struct err err = { 0 };
+	size_t n = 0;
+	int64_t id;
+
+	(void)state;
+	id = add_org(st, "psm", "Parti Sosialis Malaysia");
+	add_org(st, "sa", "Socialist Alliance");
+	assert_int_equal(store_org_get(st, "psm", &o, &err), 0);
+	assert_int_equal(o->id, id);
+	assert_string_equal(o->name, "Parti Sosialis Malaysia");
+	assert_string_equal(o->url, "");
+	assert_string_equal(o->summary, "");
+	assert_string_equal(o->private_pem, "PRIVATE");
+	organisation_free(o);
+	assert_int_equal(store_org_get_by_id(st, id, &o, &err), 0);
+	assert_string_equal(o->slug, "psm");
+	organisation_free(o);
+	assert_int_equal(store_org_get(st, "nobody", &o, &err), -ERR_NOTFOUND);
+	assert_null(o);
+	assert_int_equal(store_org_list(st, &list, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0]->slug, "psm");
+	assert_string_equal(list[1]->slug, "sa");
+	organisations_free(list, n);
+	store_close(st);
+}
+
+/* acct:SLUG@HOST names one actor: a slug is a statement's or an organisation's, never both. */
+static void slug_unique_across_kinds(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct organisation o = { 0 };
+	struct err err = { 0 };
+	bool taken = false;
+	int64_t count = -1;
+
+	(void)state;
+	assert_int_equal(add_statement(st, "hov", &err), 0);
+	add_org(st, "psm", "PSM");
+	o.slug = (char *)"hov";
+	o.name = (char *)"Taken";
+	o.public_pem = (char *)"P";
+	o.private_pem = (char *)"Q";
+	assert_int_equal(store_org_add(st, &o, &err), -ERR_EXISTS);
+	assert_non_null(strstr(err.msg, "taken"));
+	o.slug = (char *)"psm";
+	assert_int_equal(store_org_add(st, &o, &err), -ERR_EXISTS);
+	assert_int_equal(add_statement(st, "psm", &err), -ERR_EXISTS);
+	assert_int_equal(store_slug_taken(st, "psm", &taken, &err), 0);
+	assert_true(taken);
+	assert_int_equal(store_slug_taken(st, "hov", &taken, &err), 0);
+	assert_true(taken);
+	assert_int_equal(store_slug_taken(st, "free", &taken, &err), 0);
+	assert_false(taken);
+	/* Nothing half-made: one organisation, one statement. */
+	{
+		struct statement **sl = NULL;
+		size_t n = 0;
+
+		assert_int_equal(store_statement_list(st, &sl, &n, &err), 0);
+		count = (int64_t)n;
+		statements_free(sl, n);
+	}
+	assert_int_equal(count, 1);
+	store_close(st);
+}
+
+static void org_edit_queues_update(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct organisation *o = NULL;
+	struct err err = { 0 };
+	char *boxes[] = { (char *)"https://a.example/inbox", (char *)"https://c.example/inbox" };
+	struct store_outgoing out = { "{\"type\":\"Update\"}", boxes, 2 };
+	struct delivery *d = NULL;
+	size_t n = 0;
+	int64_t id;
+
+	(void)state;
+	id = add_org(st, "psm", "PSM");
+	assert_int_equal(store_org_edit(st, id, "Parti Sosialis Malaysia", "https://psm.example",
+					NULL, 5000, &out, 1, &err),
+			 0);
+	assert_int_equal(store_org_get(st, "psm", &o, &err), 0);
+	assert_string_equal(o->name, "Parti Sosialis Malaysia");
+	assert_string_equal(o->url, "https://psm.example");
+	assert_string_equal(o->summary, "");
+	assert_int_equal(o->updated, 5000);
+	organisation_free(o);
+	/* updated never goes back */
+	assert_int_equal(store_org_edit(st, id, NULL, NULL, "Bio", 10, NULL, 0, &err), 0);
+	assert_int_equal(store_org_get(st, "psm", &o, &err), 0);
+	assert_int_equal(o->updated, 5000);
+	assert_string_equal(o->summary, "Bio");
+	organisation_free(o);
+	assert_int_equal(store_org_edit(st, id, "", NULL, NULL, 10, NULL, 0, &err), -ERR_INVALID);
+	assert_int_equal(store_org_edit(st, 999, "X", NULL, NULL, 10, &out, 1, &err), -ERR_NOTFOUND);
+	assert_int_equal(pending(st), 2);
+	/* Claimed deliveries say which organisation signs them. */
+	assert_int_equal(store_delivery_claim(st, 1LL << 40, 60, 10, &d, &n, &err), 0);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(d[i].org_id, id);
+		assert_int_equal(d[i].statement_id, 0);
+		assert_string_equal(d[i].body, "{\"type\":\"Update\"}");
+	}
+	deliveries_free(d, n);
+	store_close(st);
+}
+
+static void statement_deliveries_have_no_org(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct err err = { 0 };
+	char *boxes[] = { (char *)"https://a.example/inbox" };
+	struct delivery *d = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(store_delivery_add(st, 0, "{}", boxes, 1, &err), 0);
+	assert_int_equal(store_org_delivery_add(st, 0, "{}", boxes, 1, &err), -ERR_INVALID);
+	assert_int_equal(store_delivery_claim(st, 1LL << 40, 60, 10, &d, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(d[0].org_id, 0);
+	deliveries_free(d, n);
+	store_close(st);
+}
+
+/* ---- endorsements ---- */
+
+static void endorsement_lifecycle(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct endorsement e, again, *got = NULL, *list = NULL;
+	struct err err = { 0 };
+	bool found = false;
+	int64_t org, count = -1;
+	size_t n = 0;
+
+	(void)state;
+	org = add_org(st, "psm", "PSM");
+	e = endorsement_of(org, "hov", "1");
+	assert_int_equal(store_endorsement_add(st, &e, "{\"type\":\"Endorse\"}",
+					       "{\"type\":\"Follow\"}", &err),
+			 0);
+	assert_true(e.id > 0);
+	assert_int_equal(pending(st), 2);
+
+	/* Signing twice changes nothing and queues nothing. */
+	again = endorsement_of(org, "hov", "2");
+	assert_int_equal(store_endorsement_add(st, &again, "{}", "{}", &err), -ERR_EXISTS);
+	assert_non_null(strstr(err.msg, "pending"));
+	assert_int_equal(pending(st), 2);
+
+	assert_int_equal(store_endorsement_get(st, org, e.statement_actor, &got, &err), 0);
+	assert_string_equal(got->state, "pending");
+	assert_string_equal(got->endorse_id, e.endorse_id);
+	assert_string_equal(got->handle, "@hov@a.example");
+	assert_false(got->follow_accepted);
+	assert_int_equal(got->answered_at, 0);
+	endorsements_free(got, 1);
+
+	/* Answers: only the statement actor's, only to our activities. */
+	assert_int_equal(store_endorsement_answer(st, "https://evil.example/u", e.endorse_id, true,
+						  3000, &found, &err),
+			 0);
+	assert_false(found);
+	assert_int_equal(store_endorsement_answer(st, e.statement_actor, "https://other/1", true,
+						  3000, &found, &err),
+			 0);
+	assert_false(found);
+	assert_int_equal(store_endorsement_answer(st, e.statement_actor, e.follow_id, true, 3000,
+						  &found, &err),
+			 0);
+	assert_true(found);
+	assert_int_equal(store_endorsement_get(st, org, e.statement_actor, &got, &err), 0);
+	assert_string_equal(got->state, "pending");
+	assert_true(got->follow_accepted);
+	endorsements_free(got, 1);
+	assert_int_equal(store_endorsement_answer(st, e.statement_actor, e.endorse_id, true, 3001,
+						  &found, &err),
+			 0);
+	assert_true(found);
+	assert_int_equal(store_endorsement_get(st, org, e.statement_actor, &got, &err), 0);
+	assert_string_equal(got->state, "accepted");
+	assert_int_equal(got->answered_at, 3001);
+	endorsements_free(got, 1);
+
+	/* The post's Update, a listing, a reply. */
+	assert_int_equal(store_endorsement_by_post(st, e.statement_actor, e.post_id, &list, &n, &err),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_endorsement_post_updated(st, list[0].id, 4000, true, &err), 0);
+	endorsements_free(list, n);
+	assert_int_equal(store_endorsement_by_post(st, "https://a.example/s/other", e.post_id, &list,
+						   &n, &err),
+			 0);
+	assert_int_equal(n, 0);
+	endorsements_free(list, n);
+	assert_int_equal(store_endorsement_reply(st, e.id, "<p>Thanks</p>", &err), 0);
+	assert_int_equal(store_endorsement_get(st, org, e.statement_actor, &got, &err), 0);
+	assert_int_equal(got->post_updated_at, 4000);
+	assert_true(got->listed);
+	assert_string_equal(got->reply, "<p>Thanks</p>");
+	endorsements_free(got, 1);
+	assert_int_equal(store_endorsement_set_listed(st, e.id, false, &err), 0);
+	assert_int_equal(store_endorsement_set_listed(st, 999, false, &err), -ERR_NOTFOUND);
+
+	/* Withdraw: Undos queued; a late Accept does not revive it. */
+	assert_int_equal(store_endorsement_withdraw(st, e.id, "{\"type\":\"Undo\"}",
+						    "{\"type\":\"Undo\",\"f\":1}", 5000, &err),
+			 0);
+	assert_int_equal(pending(st), 4);
+	assert_int_equal(store_endorsement_withdraw(st, e.id, "{}", "{}", 5001, &err), -ERR_INVALID);
+	assert_int_equal(store_endorsement_withdraw(st, 999, "{}", "{}", 5001, &err), -ERR_NOTFOUND);
+	assert_int_equal(pending(st), 4);
+	assert_int_equal(store_endorsement_answer(st, e.statement_actor, e.endorse_id, true, 6000,
+						  &found, &err),
+			 0);
+	assert_false(found);
+	assert_int_equal(store_endorsement_count(st, org, false, &count, &err), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(store_endorsement_count(st, org, true, &count, &err), 0);
+	assert_int_equal(count, 1);
+
+	/* Signing again after a withdrawal: the row becomes the new signing. */
+	assert_int_equal(store_endorsement_add(st, &again, "{}", "{}", &err), 0);
+	assert_int_equal(again.id, e.id);
+	assert_int_equal(store_endorsement_get(st, org, e.statement_actor, &got, &err), 0);
+	assert_string_equal(got->state, "pending");
+	assert_string_equal(got->endorse_id, again.endorse_id);
+	assert_int_equal(got->withdrawn_at, 0);
+	assert_null(got->reply);
+	endorsements_free(got, 1);
+	endorsement_clear(&e);
+	endorsement_clear(&again);
+	store_close(st);
+}
+
+static void endorsement_reject_and_lists(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct endorsement a, b, c, *list = NULL, *got = NULL;
+	struct err err = { 0 };
+	int64_t org, other;
+	char **boxes = NULL;
+	bool found;
+	size_t n = 0;
+
+	(void)state;
+	org = add_org(st, "psm", "PSM");
+	other = add_org(st, "sa", "SA");
+	a = endorsement_of(org, "one", "a");
+	b = endorsement_of(org, "two", "b");
+	c = endorsement_of(other, "one", "c");
+	b.signed_at = 2500;
+	assert_int_equal(store_endorsement_add(st, &a, "{}", "{}", &err), 0);
+	assert_int_equal(store_endorsement_add(st, &b, "{}", "{}", &err), 0);
+	assert_int_equal(store_endorsement_add(st, &c, "{}", "{}", &err), 0);
+	/* Two organisations here signed statement "one": one post, two rows. */
+	assert_int_equal(store_endorsement_by_post(st, a.statement_actor, a.post_id, &list, &n, &err),
+			 0);
+	assert_int_equal(n, 2);
+	endorsements_free(list, n);
+	assert_int_equal(store_endorsement_answer(st, b.statement_actor, b.endorse_id, false, 3000,
+						  &found, &err),
+			 0);
+	assert_true(found);
+	assert_int_equal(store_endorsement_get(st, org, b.statement_actor, &got, &err), 0);
+	assert_string_equal(got->state, "rejected");
+	endorsements_free(got, 1);
+	assert_int_equal(store_endorsement_list(st, org, false, 0, 0, &list, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].statement_actor, a.statement_actor);
+	assert_string_equal(list[1].statement_actor, b.statement_actor);
+	endorsements_free(list, n);
+	assert_int_equal(store_endorsement_list(st, org, false, 1, 1, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].statement_actor, b.statement_actor);
+	endorsements_free(list, n);
+	assert_int_equal(store_endorsement_inboxes(st, org, &boxes, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(boxes[0], "https://a.example/s/one/inbox");
+	strings_free(boxes, n);
+	assert_int_equal(store_endorsement_get(st, org, "https://a.example/s/none", &got, &err),
+			 -ERR_NOTFOUND);
+	endorsement_clear(&a);
+	endorsement_clear(&b);
+	endorsement_clear(&c);
+	store_close(st);
+}
+
+static void endorsement_needs_fields(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct endorsement e = { 0 };
+	struct err err = { 0 };
+
+	(void)state;
+	e.org_id = add_org(st, "psm", "PSM");
+	e.statement_actor = (char *)"https://a.example/s/x";
+	assert_int_equal(store_endorsement_add(st, &e, "{}", "{}", &err), -ERR_INVALID);
+	assert_int_equal(pending(st), 0);
+	store_close(st);
+}
+
+/* ---- followers ---- */
+
+static void org_followers(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct remote_actor a = { 0 };
+	struct err err = { 0 };
+	char **list = NULL;
+	int64_t org, count = -1;
+	bool removed = false;
+	size_t n = 0;
+
+	(void)state;
+	org = add_org(st, "psm", "PSM");
+	a.id = (char *)"https://m.example/users/x";
+	a.type = (char *)"Person";
+	a.inbox = (char *)"https://m.example/users/x/inbox";
+	a.shared_inbox = (char *)"https://m.example/inbox";
+	assert_int_equal(store_actor_put(st, &a, &err), 0);
+	assert_int_equal(store_org_follower_add(st, org, a.id, "https://m.example/f/1", &err), 0);
+	assert_int_equal(store_org_follower_add(st, org, a.id, "https://m.example/f/2", &err), 0);
+	assert_int_equal(store_org_follower_add(st, org, "https://n.example/u/y", NULL, &err), 0);
+	assert_int_equal(store_org_follower_add(st, 999, a.id, NULL, &err), -ERR_NOTFOUND);
+	assert_int_equal(store_org_follower_count(st, org, &count, &err), 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(store_org_follower_list(st, org, 0, 0, &list, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0], a.id);
+	strings_free(list, n);
+	/* Only cached actors have a known inbox. */
+	assert_int_equal(store_org_follower_inboxes(st, org, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0], "https://m.example/inbox");
+	strings_free(list, n);
+	/* The old Follow's Undo no longer matches; the newest one does, only by its actor. */
+	assert_int_equal(store_org_follower_remove_by_follow(st, "https://m.example/f/1", a.id,
+							     &removed, &err),
+			 0);
+	assert_false(removed);
+	assert_int_equal(store_org_follower_remove_by_follow(st, "https://m.example/f/2",
+							     "https://evil.example/u", &removed, &err),
+			 0);
+	assert_false(removed);
+	assert_int_equal(store_org_follower_remove_by_follow(st, "https://m.example/f/2", a.id,
+							     &removed, &err),
+			 0);
+	assert_true(removed);
+	assert_int_equal(store_org_follower_remove_actor(st, "https://n.example/u/y", &err), 0);
+	assert_int_equal(store_org_follower_count(st, org, &count, &err), 0);
+	assert_int_equal(count, 0);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(org_add_get_list),
+		cmocka_unit_test(slug_unique_across_kinds),
+		cmocka_unit_test(org_edit_queues_update),
+		cmocka_unit_test(statement_deliveries_have_no_org),
+		cmocka_unit_test(endorsement_lifecycle),
+		cmocka_unit_test(endorsement_reject_and_lists),
+		cmocka_unit_test(endorsement_needs_fields),
+		cmocka_unit_test(org_followers),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
