@@ -10,6 +10,7 @@
 struct store;
 struct deliver;
 struct keycache;
+struct metrics;
 
 struct config {
 	const char *base_url;  /* "https://statements.example.org", no trailing slash */
@@ -18,6 +19,9 @@ struct config {
 	bool allow_private_network;
 	int update_interval_s; /* batch window for edits of the post */
 	const char *sign_word; /* the word that makes a mention a signature */
+	const char *admin_token; /* serve --admin-token-file: opens /admin and /metrics beyond
+				    loopback; NULL: loopback only */
+	const char *admin_csrf;  /* random, made at start: the admin forms' CSRF token */
 };
 
 struct ctx {
@@ -25,6 +29,7 @@ struct ctx {
 	struct store *store;   /* this thread's connection */
 	struct deliver *deliver; /* the delivery worker to wake; NULL in the CLI and tests */
 	struct keycache *keys;   /* signers' keys kept parsed, shared; NULL parses each time */
+	struct metrics *metrics; /* counters for /metrics, shared; NULL counts nothing */
 };
 
 #endif

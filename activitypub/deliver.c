@@ -15,6 +15,7 @@
 #include "activitypub/ctx.h"
 #include "activitypub/httpc.h"
 #include "activitypub/keyring.h"
+#include "activitypub/metrics.h"
 #include "activitypub/publish.h"
 #include "store/store.h"
 #include "util/limits.h"
@@ -61,6 +62,7 @@ struct job {
 
 struct deliver {
 	const struct config *cfg;
+	struct metrics *metrics; /* borrowed; NULL counts nothing */
 	struct store *st;
 	struct keyring *keys;
 	struct httpc_multi *multi;
@@ -112,7 +114,7 @@ static void claim(struct deliver *d, int64_t now)
 		return;
 	if (store_delivery_claim(d->st, now, LIMIT_DELIVERY_LEASE_S,
 				 LIMIT_DELIVERY_CLAIMED - d->n_jobs, &list, &n, &err)) {
-		log_error("delivery queue: %s", err.msg);
+		log_error("event=delivery_queue_failed msg=%s", err.msg);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -150,29 +152,32 @@ static void finish(struct deliver *d, size_t i, enum deliver_outcome outcome, in
 	switch (outcome) {
 	case DELIVER_DONE:
 		rc = store_delivery_done(d->st, j->d.id, status, &err);
-		log_info("delivery %lld to %s: HTTP %d, delivered (attempt %d)",
+		log_info("event=delivery id=%lld inbox=%s outcome=delivered status=%d attempt=%d",
 			 (long long)j->d.id, j->d.inbox, status, attempt);
 		break;
 	case DELIVER_RETRY:
 		wait = deliver_delay(attempt, retry_after);
 		rc = store_delivery_retry(d->st, j->d.id, status, (int64_t)time(NULL) + wait, &err);
-		log_info("delivery %lld to %s: %s, attempt %d of %d, next in %llds",
+		log_info("event=delivery id=%lld inbox=%s outcome=retry msg=%s attempt=%d of=%d "
+			 "next_s=%lld",
 			 (long long)j->d.id, j->d.inbox, why, attempt, LIMIT_DELIVERY_ATTEMPTS,
 			 (long long)wait);
 		break;
 	case DELIVER_DEAD:
 		rc = store_delivery_dead(d->st, j->d.id, status, &err);
-		log_warn("delivery %lld to %s: %s, attempt %d: inbox marked dead",
+		log_warn("event=delivery id=%lld inbox=%s outcome=dead msg=%s attempt=%d",
 			 (long long)j->d.id, j->d.inbox, why, attempt);
 		break;
 	case DELIVER_DROP:
 		rc = store_delivery_done(d->st, j->d.id, status, &err);
-		log_warn("delivery %lld to %s: %s: dropped", (long long)j->d.id, j->d.inbox, why);
+		log_warn("event=delivery id=%lld inbox=%s outcome=dropped msg=%s", (long long)j->d.id,
+			 j->d.inbox, why);
 		break;
 	}
+	metrics_delivery(d->metrics, outcome);
 	/* On a store error the row keeps its lease and comes due again: at least once. */
 	if (rc)
-		log_error("delivery %lld: recording the outcome failed: %s", (long long)j->d.id,
+		log_error("event=delivery_record_failed id=%lld msg=%s", (long long)j->d.id,
 			  err.msg);
 	if (j->started)
 		d->running--;
@@ -294,7 +299,7 @@ static void *worker(void *arg)
 		if (httpc_multi_poll(d->multi, LIMIT_DELIVERY_POLL_MS, &err)) {
 			struct timespec pause = { 0, 100 * 1000 * 1000 };
 
-			log_error("delivery worker: %s", err.msg);
+			log_error("event=delivery_worker_failed msg=%s", err.msg);
 			nanosleep(&pause, NULL);
 		}
 		collect(d);
@@ -302,8 +307,8 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int deliver_start(const struct config *cfg, const char *db_path, struct deliver **out,
-		  struct err *err)
+int deliver_start(const struct config *cfg, struct metrics *metrics, const char *db_path,
+		  struct deliver **out, struct err *err)
 {
 	struct httpc_opts o = { 0 };
 	struct deliver *d;
@@ -312,6 +317,7 @@ int deliver_start(const struct config *cfg, const char *db_path, struct deliver 
 	*out = NULL;
 	d = xcalloc(1, sizeof(*d));
 	d->cfg = cfg;
+	d->metrics = metrics;
 	pthread_mutex_init(&d->lock, NULL);
 	d->keys = keyring_new(cfg->base_url);
 	o.base_url = cfg->base_url;

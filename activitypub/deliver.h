@@ -31,6 +31,7 @@
 
 struct config;
 struct deliver;
+struct metrics;
 
 enum deliver_outcome {
 	DELIVER_DONE = 0,
@@ -60,13 +61,14 @@ int64_t deliver_delay(int attempts, int64_t retry_after);
 /*
  * Start the worker: it opens its own store connection on db_path and its
  * own HTTP client (cfg->allow_private_network applies, cfg->base_url names
- * our key ids), then runs in a new thread until deliver_stop(). cfg is
- * borrowed and must outlive the worker. httpc_global_init() must have been
- * called. *out: stop and free with deliver_stop(). Returns 0 or the error
- * of store_open() / thread creation.
+ * our key ids), then runs in a new thread until deliver_stop(). cfg and
+ * metrics (NULL: nothing counted) are borrowed and must outlive the worker;
+ * each finished attempt is counted there by outcome. httpc_global_init()
+ * must have been called. *out: stop and free with deliver_stop(). Returns 0
+ * or the error of store_open() / thread creation.
  */
-int deliver_start(const struct config *cfg, const char *db_path, struct deliver **out,
-		  struct err *err);
+int deliver_start(const struct config *cfg, struct metrics *metrics, const char *db_path,
+		  struct deliver **out, struct err *err);
 
 /*
  * Wake the worker now: new rows were queued (it also looks every second by

@@ -462,8 +462,8 @@ static int home_links_back(struct ctx *ctx, const char *origin, const struct rem
 	}
 	*yes = resp.status == 200 && html_type(resp.content_type) &&
 	       domaincheck_html_links_back(resp.body, resp.body_len, a->id, a->url);
-	log_debug("domain check: %s %s %s", home, *yes ? "links back to" : "does not link",
-		  a->id);
+	log_debug("event=domain_check_site site=%s actor=%s links_back=%s", home, a->id,
+		  *yes ? "yes" : "no");
 out:
 	httpc_response_release(&resp);
 	free(home);
@@ -483,7 +483,7 @@ int domaincheck_actor(struct ctx *ctx, const struct remote_actor *a, bool *verif
 	*handle = NULL;
 	rc = fetch_handle_confirm(ctx, a, handle, &why);
 	if (rc) {
-		log_info("handle of %s not confirmed: %s", a->id, why.msg);
+		log_info("event=handle_unconfirmed actor=%s msg=%s", a->id, why.msg);
 		later = rc == -ERR_RETRY;
 	}
 	n = domaincheck_websites(a->document, a->id, ctx->cfg->allow_private_network, sites,
@@ -499,7 +499,7 @@ int domaincheck_actor(struct ctx *ctx, const struct remote_actor *a, bool *verif
 		if (rc == -ERR_RETRY)
 			later = true;
 		else if (rc)
-			log_info("domain check of %s: %s", a->id, why.msg);
+			log_info("event=domain_check actor=%s msg=%s", a->id, why.msg);
 		*verified = yes;
 	}
 	for (i = 0; i < n; i++)
@@ -527,7 +527,7 @@ void domaincheck_signatory(struct ctx *ctx, const struct remote_actor *a)
 	rc = domaincheck_actor(ctx, a, &verified, &handle, &err);
 	decided = rc == 0;
 	if (!decided)
-		log_info("%s", err.msg);
+		log_info("event=domain_check actor=%s msg=%s", a->id, err.msg);
 
 	/* Which approved signatures will show something new (their posts are edited). */
 	if (store_statement_list(ctx->store, &list, &n, &err) == 0) {
@@ -544,29 +544,31 @@ void domaincheck_signatory(struct ctx *ctx, const struct remote_actor *a)
 			signatories_free(sig, 1);
 		}
 	} else {
-		log_error("domain check of %s: %s", a->id, err.msg);
+		log_error("event=domain_check_failed actor=%s msg=%s", a->id, err.msg);
 	}
 
 	if (handle) {
 		if (store_signatory_refresh(ctx->store, a->id, NULL, handle, NULL, &err))
-			log_error("domain check of %s: %s", a->id, err.msg);
+			log_error("event=domain_check_failed actor=%s msg=%s", a->id, err.msg);
 		if (!str_eq(a->handle, handle)) {
 			struct remote_actor copy = *a;
 
 			copy.handle = handle;
 			if (store_actor_put(ctx->store, &copy, &err))
-				log_error("domain check of %s: %s", a->id, err.msg);
+				log_error("event=domain_check_failed actor=%s msg=%s", a->id,
+					  err.msg);
 		}
 	}
 	if (decided && store_signatory_set_domain_verified(ctx->store, a->id, verified, &err))
-		log_error("domain check of %s: %s", a->id, err.msg);
+		log_error("event=domain_check_failed actor=%s msg=%s", a->id, err.msg);
 	for (i = 0; i < n_redo; i++)
 		if (store_statement_schedule_update(ctx->store, redo[i],
 						    (int64_t)time(NULL) + ctx->cfg->update_interval_s,
 						    &err))
-			log_error("domain check of %s: %s", a->id, err.msg);
-	log_info("domain check of %s: handle %s, domain %s", a->id, handle ? handle : "unconfirmed",
-		 !decided ? "undecided" : verified ? "verified" : "not verified");
+			log_error("event=domain_check_failed actor=%s msg=%s", a->id, err.msg);
+	log_info("event=domain_check actor=%s handle=%s domain=%s", a->id,
+		 handle ? handle : "unconfirmed",
+		 !decided ? "undecided" : verified ? "verified" : "not_verified");
 	free(redo);
 	free(handle);
 	statements_free(list, n);

@@ -548,7 +548,7 @@ int fetch_actor(struct ctx *ctx, const char *actor_or_key_id, struct remote_acto
 		a->handle = xstrdup(old->handle);
 	if ((rc = store_actor_put(ctx->store, a, err)))
 		goto out;
-	log_debug("fetched actor %s (key %s)", a->id, a->key_id);
+	log_debug("event=actor_fetched actor=%s key=%s", a->id, a->key_id);
 	*out = a;
 	a = NULL;
 out:

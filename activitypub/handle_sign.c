@@ -136,7 +136,8 @@ static int sign_record(struct ctx *ctx, const struct activity *a, const struct s
 	if (!rc && *created && str_eq(*state, "approved"))
 		rc = approved_changed(ctx, s->id, err);
 	if (!rc && *created) {
-		log_info("signature: %s signed %s by %s (%s)", signer->id, s->slug, how, *state);
+		log_info("event=signature actor=%s statement=%s how=%s state=%s", signer->id, s->slug,
+			 how, *state);
 		/* The confirmed handle and the domain check; their failures only log. */
 		domaincheck_signatory(ctx, signer);
 	}
@@ -201,7 +202,8 @@ enum handled handle_endorse(struct ctx *ctx, const struct activity *a, struct er
 	else if (outbox_respond(ctx, s, state ? "Accept" : "Reject", ref, a->signer->inbox, err))
 		res = handler_store_failed(err);
 	else if (!state)
-		log_info("signature: %s endorsed %s, closed for signatures", a->actor_id, s->slug);
+		log_info("event=signature_closed actor=%s statement=%s how=endorse", a->actor_id,
+			 s->slug);
 	json_decref(ref);
 	statement_free(s);
 	return res;
@@ -241,8 +243,8 @@ int sign_by_mention(struct ctx *ctx, const struct activity *a, const struct stat
 	if (rc)
 		return rc;
 	if (recent > LIMIT_MENTIONS_PER_ORIGIN_HOUR) {
-		log_warn("signature: mention from %s ignored: %lld mentions from its server this hour",
-			 a->actor_id, (long long)recent);
+		log_warn("event=mention_flood actor=%s mentions_this_hour=%lld", a->actor_id,
+			 (long long)recent);
 		return 0;
 	}
 	/* The Note, not the Create, is what its author deletes to withdraw. */
@@ -266,7 +268,7 @@ int sign_withdraw_activity(struct ctx *ctx, const char *actor_id, const char *ac
 	if (rc || !statement_id)
 		return rc;
 	*withdrawn = true;
-	log_info("signature: %s withdrew by undoing %s", actor_id, activity_id);
+	log_info("event=signature_withdrawn actor=%s by=undo activity=%s", actor_id, activity_id);
 	return was_approved ? approved_changed(ctx, statement_id, err) : 0;
 }
 
@@ -289,7 +291,8 @@ int sign_withdraw_all(struct ctx *ctx, const char *actor_id, int64_t only_statem
 		if (!rc && changed && str_eq(sig->state, "approved"))
 			rc = approved_changed(ctx, list[i]->id, err);
 		if (!rc && changed)
-			log_info("signature: %s withdrawn from %s", actor_id, list[i]->slug);
+			log_info("event=signature_withdrawn actor=%s statement=%s", actor_id,
+				 list[i]->slug);
 		signatories_free(sig, 1);
 	}
 	statements_free(list, n);
@@ -341,8 +344,8 @@ enum handled handle_move(struct ctx *ctx, const struct activity *a, struct err *
 		return rc == -ERR_RETRY ? HANDLED_RETRY : HANDLED_IGNORED;
 	if (!also_known_as(doc, a->actor_id)) {
 		json_decref(doc);
-		log_warn("Move of %s to %s refused: the target does not name it in alsoKnownAs",
-			 a->actor_id, target);
+		log_warn("event=move_refused actor=%s target=%s msg=%s", a->actor_id, target,
+			 "the target does not name it in alsoKnownAs");
 		return handler_refuse(err, ERR_FORBIDDEN,
 				      "Move target does not list the old account in alsoKnownAs");
 	}
@@ -354,7 +357,7 @@ enum handled handle_move(struct ctx *ctx, const struct activity *a, struct err *
 				 moved_to->url, &moved, err))
 		res = handler_store_failed(err);
 	else if (moved)
-		log_info("signature: %lld signatures moved from %s to %s", (long long)moved,
+		log_info("event=signature_moved count=%lld actor=%s to=%s", (long long)moved,
 			 a->actor_id, moved_to->id);
 	remote_actor_free(moved_to);
 	return res;

@@ -48,6 +48,6 @@ enum handled handler_refuse(struct err *err, enum err_code code, const char *fmt
 
 enum handled handler_store_failed(struct err *err)
 {
-	log_warn("store: %s", err->msg);
+	log_warn("event=storage_failure msg=%s", err->msg);
 	return HANDLED_RETRY;
 }

@@ -10,6 +10,8 @@
 #include "activitypub/activity.h"
 #include "activitypub/ctx.h"
 #include "activitypub/handlers.h"
+#include "activitypub/org.h"
+#include "activitypub/metrics.h"
 #include "activitypub/verify.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -61,10 +63,20 @@ static bool unknown_actor_delete(struct ctx *ctx, const struct activity *a)
 	return true;
 }
 
-static void refuse(struct reply *out, const struct request *req, int status, const char *why)
+static void refuse(struct ctx *ctx, struct reply *out, const struct request *req, int status,
+		   enum inbox_result reason, const char *why)
 {
-	log_warn("inbox %s from %s refused %d: %s", req->path, req->remote_ip, status, why);
+	metrics_inbox(ctx->metrics, reason);
+	log_warn("event=inbox_refused path=%s ip=%s status=%d reason=%s msg=%s", req->path,
+		 req->remote_ip, status, metrics_inbox_label(reason), why);
 	reply_error(out, status, "%s", why);
+}
+
+/* A 202: counted, and logged by the caller. */
+static void accepted(struct ctx *ctx, struct reply *out, enum inbox_result result)
+{
+	metrics_inbox(ctx->metrics, result);
+	reply_take(out, 202, CT_JSON, NULL);
 }
 
 void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
@@ -81,53 +93,57 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 
 	err_clear(&err);
 	if (!content_type_ok(request_header(req, "Content-Type"))) {
-		refuse(out, req, 415, "Content-Type must be application/activity+json");
+		refuse(ctx, out, req, 415, INBOX_CONTENT_TYPE,
+		       "Content-Type must be application/activity+json");
 		goto out;
 	}
 	if (slug) {
 		rc = store_statement_get(ctx->store, slug, &owner, &err);
 		if (rc) {
-			refuse(out, req, rc == -ERR_NOTFOUND ? 404 : 503,
+			refuse(ctx, out, req, rc == -ERR_NOTFOUND ? 404 : 503,
+			       rc == -ERR_NOTFOUND ? INBOX_NO_STATEMENT : INBOX_STORAGE,
 			       rc == -ERR_NOTFOUND ? "no such statement" : err.msg);
 			goto out;
 		}
 	}
 	if (activity_parse(req->body, req->body_len, &a, &err)) {
-		refuse(out, req, 400, err.msg);
+		refuse(ctx, out, req, 400, INBOX_BAD_ACTIVITY, err.msg);
 		goto out;
 	}
 	if (!ap_url_host(a.actor_id, host, sizeof(host))) {
-		refuse(out, req, 400, "actor is not an http(s) URL");
+		refuse(ctx, out, req, 400, INBOX_BAD_ACTOR, "actor is not an http(s) URL");
 		goto out;
 	}
 	if (store_block_has(ctx->store, host)) {
-		refuse(out, req, 403, "domain blocked");
+		refuse(ctx, out, req, 403, INBOX_BLOCKED, "domain blocked");
 		goto out;
 	}
 	if (unknown_actor_delete(ctx, &a)) {
 		/* As Mastodon does: accept without verifying, change nothing. */
-		log_info("inbox: Delete of unknown actor %s ignored", a.actor_id);
-		reply_take(out, 202, CT_JSON, NULL);
+		log_info("event=inbox type=Delete actor=%s result=ignored msg=%s", a.actor_id,
+			 "unknown actor");
+		accepted(ctx, out, INBOX_UNKNOWN_DELETE);
 		goto out;
 	}
 	rc = verify_request(ctx, req, &signer, &err);
 	if (rc) {
-		refuse(out, req, rc == -ERR_RETRY ? 503 : rc == -ERR_INVALID ? 400 : 401, err.msg);
+		refuse(ctx, out, req, rc == -ERR_RETRY ? 503 : rc == -ERR_INVALID ? 400 : 401,
+		       rc == -ERR_RETRY ? INBOX_KEY_UNAVAILABLE : INBOX_SIGNATURE, err.msg);
 		goto out;
 	}
 	if (!str_eq(signer->id, a.actor_id)) {
-		refuse(out, req, 401, "the signer is not the activity's actor");
+		refuse(ctx, out, req, 401, INBOX_NOT_ACTOR, "the signer is not the activity's actor");
 		goto out;
 	}
 	store_inbox_revive_host(ctx->store, host, NULL);
 	rc = store_activity_seen(ctx->store, a.id, &first, &err);
 	if (rc) {
-		refuse(out, req, 503, err.msg);
+		refuse(ctx, out, req, 503, INBOX_STORAGE, err.msg);
 		goto out;
 	}
 	if (!first) {
-		log_info("inbox: %s %s seen before", a.type, a.id);
-		reply_take(out, 202, CT_JSON, NULL);
+		log_info("event=inbox type=%s id=%s result=duplicate", a.type, a.id);
+		accepted(ctx, out, INBOX_DUPLICATE);
 		goto out;
 	}
 	a.signer = signer;
@@ -136,22 +152,24 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 	fn = handler_for(a.type);
 	switch (fn ? fn(ctx, &a, &err) : HANDLED_IGNORED) {
 	case HANDLED_DONE:
-		log_info("inbox: %s %s from %s", a.type, a.id, a.actor_id);
-		reply_take(out, 202, CT_JSON, NULL);
+		log_info("event=inbox type=%s id=%s actor=%s result=handled", a.type, a.id,
+			 a.actor_id);
+		accepted(ctx, out, INBOX_HANDLED);
 		break;
 	case HANDLED_IGNORED:
-		log_info("inbox: %s %s from %s ignored%s%s", a.type, a.id, a.actor_id,
-			 err.msg[0] ? ": " : "", err.msg);
-		reply_take(out, 202, CT_JSON, NULL);
+		log_info("event=inbox type=%s id=%s actor=%s result=ignored msg=%s", a.type, a.id,
+			 a.actor_id, err.msg);
+		accepted(ctx, out, INBOX_IGNORED);
 		break;
 	case HANDLED_REFUSED:
 		store_activity_forget(ctx->store, a.id, NULL);
-		refuse(out, req, err.code == ERR_FORBIDDEN ? 403 : 400, err.msg);
+		refuse(ctx, out, req, err.code == ERR_FORBIDDEN ? 403 : 400, INBOX_FORBIDDEN,
+		       err.msg);
 		break;
 	case HANDLED_RETRY:
 		/* Not done: the sender's retry must not be taken for a duplicate. */
 		store_activity_forget(ctx->store, a.id, NULL);
-		refuse(out, req, 503, err.msg);
+		refuse(ctx, out, req, 503, INBOX_RETRY, err.msg);
 		break;
 	}
 out:

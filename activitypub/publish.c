@@ -57,8 +57,8 @@ static int publish_one(struct ctx *ctx, int64_t statement_id, int64_t now, struc
 	if (note_body)
 		out[n_out++] = (struct store_outgoing){ note_body, audience, n_audience };
 	else
-		log_error("statement %s: its post does not fit in a Note; the edit goes out "
-			  "without it", lv.s->slug);
+		log_error("event=post_too_big statement=%s msg=%s", lv.s->slug,
+			  "its post does not fit in a Note; the edit goes out without it");
 	doc = doc_update_actor(ctx->cfg, &lv.v);
 	actor_body = doc_dump(doc);
 	json_decref(doc);
@@ -69,7 +69,7 @@ static int publish_one(struct ctx *ctx, int64_t statement_id, int64_t now, struc
 					    now + ctx->cfg->update_interval_s, out, n_out, err);
 	if (rc)
 		goto out;
-	log_info("statement %s: post edited (%lld approved signatures), Update to %zu inboxes",
+	log_info("event=post_edited statement=%s approved=%lld inboxes=%zu",
 		 lv.s->slug, (long long)lv.v.signatures_approved, note_body ? n_audience : 0);
 	if (ctx->deliver)
 		deliver_kick(ctx->deliver);
@@ -99,7 +99,7 @@ int publish_due(struct ctx *ctx, int64_t now, struct err *err)
 		if (rc == -ERR_NOTFOUND)
 			continue; /* deleted meanwhile */
 		if (rc) {
-			log_error("statement %lld: edit not published: %s", (long long)ids[i],
+			log_error("event=post_edit_failed statement_id=%lld msg=%s", (long long)ids[i],
 				  one.msg);
 			last = rc;
 			if (err)

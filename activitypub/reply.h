@@ -27,6 +27,8 @@ struct reply {
 	bool vary_accept;         /* add "Vary: Accept" (content negotiation) */
 	const char *cache;        /* Cache-Control value, static, or NULL */
 	const char *allow;        /* Allow header for a 405, static, or NULL */
+	const char *www_authenticate; /* WWW-Authenticate for a 401, static, or NULL */
+	bool private_page;        /* the coordinator's: no-store, never framed, no Referer */
 };
 
 void reply_init(struct reply *r);

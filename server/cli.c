@@ -18,7 +18,9 @@
 #include "activitypub/deliver.h"
 #include "activitypub/keycache.h"
 #include "activitypub/keyring.h"
+#include "activitypub/metrics.h"
 #include "crypto/keys.h"
+#include "server/admin.h"
 #include "server/http.h"
 #include "server/import.h"
 #include "server/router.h"
@@ -266,7 +268,8 @@ int cli_serve(int argc, char **argv)
 	struct err err;
 	sigset_t sigs;
 	char *base = NULL, interval[24];
-	int sig, rc = 1;
+	char *admin_token = NULL, *admin_csrf = NULL;
+	int sig, rc = 1, lock = -1;
 	struct cli_opts o;
 
 	memset(&u, 0, sizeof(u));
@@ -274,8 +277,23 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	base = xasprintf("%s://%s", u.scheme, u.authority);
 	cfg.base_url = base;
+	if (o.admin_token_file && admin_token_load(o.admin_token_file, &admin_token, &err)) {
+		cli_fail("--admin-token-file %s", err.msg);
+		goto out;
+	}
+	if (admin_csrf_new(&admin_csrf, &err)) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
+	cfg.admin_token = admin_token;
+	cfg.admin_csrf = admin_csrf;
 	if (cli_open_store(o.db, &st))
 		goto out;
+	/* Held while serving: `undersigned restore` refuses a database a server uses. */
+	if (store_server_lock(o.db, &lock, &err)) {
+		cli_fail("%s", err.msg);
+		goto out;
+	}
 	snprintf(interval, sizeof(interval), "%d", cfg.update_interval_s);
 	/* The CLI's approve and reject schedule edits with the same batch window. */
 	if (keyring_instance_ensure(st, &err) || store_setting_set(st, "base_url", base, &err) ||
@@ -289,13 +307,14 @@ int cli_serve(int argc, char **argv)
 	}
 	ctx.cfg = &cfg;
 	ctx.keys = keycache_new(0);
+	ctx.metrics = metrics_new();
 	/* Block the stop signals before any thread starts, then wait for them here. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (deliver_start(&cfg, o.db, &deliver, &err)) {
+	if (deliver_start(&cfg, ctx.metrics, o.db, &deliver, &err)) {
 		cli_fail("delivery worker: %s", err.msg);
 		goto out;
 	}
@@ -304,16 +323,20 @@ int cli_serve(int argc, char **argv)
 		cli_fail("%s", err.msg);
 		goto out;
 	}
-	log_info("serving %s on %s (db %s)", base, cfg.listen, o.db);
+	log_info("event=start base_url=%s listen=%s db=%s", base, cfg.listen, o.db);
 	sigwait(&sigs, &sig);
-	log_info("signal %d: stopping", sig);
+	log_info("event=stop signal=%d", sig);
 	rc = 0;
 out:
 	http_stop(http);
 	deliver_stop(deliver);
 	store_pool_close(pool);
 	keycache_free(ctx.keys);
+	metrics_free(ctx.metrics);
+	store_server_unlock(lock);
 	store_close(st);
+	free(admin_token);
+	free(admin_csrf);
 	url_release(&u);
 	free(base);
 	return rc;

@@ -10,6 +10,11 @@ int cli_signatures(int argc, char **argv);
 /* statement policy open|review|closed, statement close (server/cli_signatures.c). */
 int cli_statement_policy(int argc, char **argv);
 
+/* backup --to FILE, restore --from FILE, deliveries [--slug] [--watch] (server/cli_ops.c). */
+int cli_backup(int argc, char **argv);
+int cli_restore(int argc, char **argv);
+int cli_deliveries(int argc, char **argv);
+
 /* Print msg as one line "undersigned: msg" on stderr and return exit code 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -20,6 +20,10 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "format", required_argument, NULL, 'o' },
 		{ "proofs", required_argument, NULL, 'r' },
 		{ "allow-private-network", no_argument, NULL, 'p' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "admin-token-file", required_argument, NULL, 'A' },
+		{ "watch", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -39,6 +43,10 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'o': o->format = optarg; break;
 		case 'r': o->proofs = optarg; break;
 		case 'p': o->allow_private = true; break;
+		case 'T': o->to = optarg; break;
+		case 'F': o->from = optarg; break;
+		case 'A': o->admin_token_file = optarg; break;
+		case 'w': o->watch = true; break;
 		default:
 			return cli_fail("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

@@ -21,6 +21,10 @@ struct cli_opts {
 	const char *state;  /* --state pending|approved|rejected|withdrawn */
 	const char *format; /* --format json|csv */
 	const char *proofs; /* --proofs DIR */
+	const char *to;     /* --to FILE (backup) */
+	const char *from;   /* --from FILE (restore) */
+	const char *admin_token_file; /* --admin-token-file FILE (serve) */
+	bool watch;         /* --watch (deliveries) */
 	bool allow_private;
 	int first_arg; /* index in argv of the first non-option argument (argv is permuted) */
 };

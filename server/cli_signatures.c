@@ -16,6 +16,7 @@
 #include "activitypub/export.h"
 #include "activitypub/proof.h"
 #include "server/cli_common.h"
+#include "server/moderate.h"
 #include "server/proof_bundle.h"
 #include "store/store.h"
 #include "util/mem.h"
@@ -26,9 +27,6 @@
 #define TABLE_NAME_CHARS 40
 /* Width of the handle column; longer handles are cut. */
 #define TABLE_HANDLE_CHARS 40
-/* The batch window for edits of the post when serve did not record one (serve's default). */
-#define DEFAULT_UPDATE_INTERVAL_S 300
-#define MAX_UPDATE_INTERVAL_S 86400
 
 static bool state_valid(const char *s)
 {
@@ -111,19 +109,6 @@ static struct signatory *find_signature(struct signatory *list, size_t n, const 
 	return NULL;
 }
 
-/* The server's batch window, as serve recorded it in the db (else serve's default). */
-static int64_t update_interval(struct store *st)
-{
-	char *v = NULL;
-	int64_t s = DEFAULT_UPDATE_INTERVAL_S;
-
-	if (store_setting_get(st, "update_interval", &v, NULL) == 0 && v &&
-	    (!str_to_i64(v, &s) || s < 0 || s > MAX_UPDATE_INTERVAL_S))
-		s = DEFAULT_UPDATE_INTERVAL_S;
-	free(v);
-	return s;
-}
-
 static int signatures_decide(struct store *st, const struct statement *s, const char *to,
 			     char **args, int n_args)
 {
@@ -147,39 +132,37 @@ static int signatures_decide(struct store *st, const struct statement *s, const 
 				 args[i], s->slug);
 			goto out;
 		}
-		if (str_eq(to, "approved") && str_eq(picked[i]->state, "withdrawn")) {
-			cli_fail("signature %lld was withdrawn by its signer: it cannot be approved",
-				 (long long)picked[i]->id);
+		if (moderate_check(picked[i], to, &err) < 0) {
+			cli_fail("%s", err.msg);
 			goto out;
 		}
 	}
 	for (int i = 0; i < n_args; i++) {
 		struct signatory *g = picked[i];
 		char *name = utf8_clean_dup(g->name, TABLE_NAME_CHARS);
+		char *was = xstrdup(g->state);
+		bool done = false;
 
-		if (str_eq(g->state, to)) {
-			printf("%lld: already %s: %s\n", (long long)g->id, to, name);
-			free(name);
-			continue;
-		}
-		if (store_signatory_set_state(st, g->id, to, &err) < 0) {
-			free(name);
+		if (moderate_set(st, g, to, &done, &approved_changed, &err) < 0) {
 			cli_fail("signature %lld: %s", (long long)g->id, err.msg);
+			free(name);
+			free(was);
 			goto out;
 		}
-		printf("%lld: %s -> %s: %s\n", (long long)g->id, g->state, to, name);
+		if (done) {
+			printf("%lld: %s -> %s: %s\n", (long long)g->id, was, to, name);
+			changed++;
+		} else {
+			printf("%lld: already %s: %s\n", (long long)g->id, to, name);
+		}
 		free(name);
-		if (str_eq(g->state, "approved") != str_eq(to, "approved"))
-			approved_changed = true;
-		free(g->state);
-		g->state = xstrdup(to);
-		changed++;
+		free(was);
 	}
 	if (approved_changed) {
-		int64_t due = (int64_t)time(NULL) + update_interval(st);
 		char when[TIME_STR_MAX];
+		int64_t due;
 
-		if (store_statement_schedule_update(st, s->id, due, &err) < 0) {
+		if (moderate_schedule_edit(st, s, &due, &err) < 0) {
 			cli_fail("the post's edit could not be scheduled: %s", err.msg);
 			goto out;
 		}

@@ -121,6 +121,14 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, r->cache);
 	if (r->allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->www_authenticate)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_authenticate);
+	if (r->private_page) {
+		if (!r->cache)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	}
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	ex->status = r->status;
 	ex->sent = r->len;
@@ -204,7 +212,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	router_handle(&rctx, &req, &r);
 	/* A 2xx says "committed": the commit must survive a power cut before we say it. */
 	if (store_pool_durable(srv->pool, rctx.store, &err) && r.status < 300) {
-		log_error("%s %.200s: %s", method, ex->target, err.msg);
+		log_error("event=storage_failure method=%s path=%.200s msg=%s", method, ex->target,
+			  err.msg);
 		reply_release(&r);
 		reply_error(&r, 503, "storage failure");
 	}
@@ -231,11 +240,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	ms = (double)(t1.tv_sec - ex->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - ex->t0.tv_nsec) / 1e6;
 	client_ip(conn, ip, sizeof(ip));
 	if (ex->status)
-		log_info("%s %s %.200s %d %zu %.1fms", ip, ex->method, ex->target, ex->status,
-			 ex->sent, ms);
+		log_info("event=request ip=%s method=%s path=%.200s status=%d bytes=%zu ms=%.1f", ip,
+			 ex->method, ex->target, ex->status, ex->sent, ms);
 	else
-		log_info("%s %s %.200s closed (%d) %.1fms", ip, ex->method, ex->target, (int)toe,
-			 ms);
+		log_info("event=request ip=%s method=%s path=%.200s status=closed code=%d ms=%.1f", ip,
+			 ex->method, ex->target, (int)toe, ms);
 	buf_release(&ex->body);
 	free(ex->target);
 	free(ex);
@@ -249,7 +258,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)cls;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	log_warn("http: %s", line);
+	log_warn("event=http_library msg=%s", line);
 }
 
 /* Parse "1.2.3.4:80" or "[::1]:80" into a socket address. */

@@ -12,6 +12,7 @@
 static const char usage[] =
 	"usage: undersigned serve --db FILE --base-url URL [--listen ADDR:PORT]\n"
 	"                         [--allow-private-network] [--update-interval SECONDS]\n"
+	"                         [--admin-token-file FILE]\n"
 	"       undersigned statement import --db FILE --slug SLUG --file TEXTFILE\n"
 	"       undersigned statement list   --db FILE\n"
 	"       undersigned statement policy --db FILE --slug SLUG open|review|closed\n"
@@ -22,6 +23,9 @@ static const char usage[] =
 	"                                      [--state STATE] [--proofs DIR]\n"
 	"       undersigned signatures verify  --db FILE --slug SLUG [--state STATE]\n"
 	"       undersigned block add|remove|list --db FILE [DOMAIN]\n"
+	"       undersigned backup  --db FILE --to BACKUPFILE\n"
+	"       undersigned restore --db FILE --from BACKUPFILE\n"
+	"       undersigned deliveries --db FILE [--slug SLUG] [--watch]\n"
 	"       undersigned --version\n";
 
 int main(int argc, char **argv)
@@ -60,6 +64,12 @@ int main(int argc, char **argv)
 		return cli_signatures(argc - 1, argv + 1);
 	if (str_eq(argv[1], "block"))
 		return cli_block(argc - 1, argv + 1);
+	if (str_eq(argv[1], "backup"))
+		return cli_backup(argc - 1, argv + 1);
+	if (str_eq(argv[1], "restore"))
+		return cli_restore(argc - 1, argv + 1);
+	if (str_eq(argv[1], "deliveries"))
+		return cli_deliveries(argc - 1, argv + 1);
 	fputs(usage, stderr);
 	return cli_fail("unknown command '%s'", argv[1]);
 }

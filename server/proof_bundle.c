@@ -282,8 +282,8 @@ int bundle_write(const char *dir, const char *slug, const struct bundle_entry *e
 		struct err perr;
 
 		if (proof_parts(entries[i].proof, &pp, &perr) < 0) {
-			log_warn("signature %lld: proof left out of the bundle: %s",
-				 (long long)entries[i].id, perr.msg);
+			log_warn("event=proof_left_out signature=%lld msg=%s", (long long)entries[i].id,
+				 perr.msg);
 			continue;
 		}
 		rc = write_entry(dir, slug, &entries[i], &pp, err);

@@ -12,6 +12,7 @@
 #include "activitypub/ctx.h"
 #include "activitypub/inbox.h"
 #include "activitypub/serve.h"
+#include "server/admin.h"
 #include "server/web.h"
 #include "util/limits.h"
 #include "util/mem.h"
@@ -102,6 +103,11 @@ void router_handle(struct ctx *ctx, const struct request *req, struct reply *out
 		free(s);
 		return;
 	}
+	/* The coordinator's: loopback or the admin token only (server/admin.h). */
+	if (str_eq(p, "/admin") || str_starts(p, "/admin/"))
+		return admin_handle(ctx, req, out);
+	if (str_eq(p, "/metrics"))
+		return admin_metrics(ctx, req, out);
 	if (!is_get(req))
 		return method_not_allowed(out, "GET, HEAD");
 	if (str_eq(p, "/.well-known/webfinger"))

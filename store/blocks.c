@@ -108,7 +108,7 @@ bool store_block_has(struct store *st, const char *domain)
 out:
 	if (failed) {
 		/* A predicate cannot report: log, and fail closed (treat as blocked). */
-		log_error("domain block check for %s failed: %s", d,
+		log_error("event=block_check_failed domain=%s msg=%s", d,
 			  err.msg[0] ? err.msg : sqlite3_errmsg(st->db));
 		blocked = true;
 	}

@@ -119,6 +119,15 @@ int db_delivery_queue_org(struct store *st, int64_t org_id, const char *body,
 			  char *const *inboxes, size_t n_inboxes, int64_t now, struct err *err);
 
 /*
+ * Keep the outcome of delivery id ("delivered", "retry", "dead", "dropped")
+ * in the delivery log, inside the caller's transaction, before the row is
+ * deleted. inbox non-NULL: the other queued rows to that inbox that no
+ * worker holds get the same outcome (store_delivery_dead drops them). stats.c.
+ */
+int db_delivery_log(struct store *st, int64_t id, const char *inbox, const char *outcome,
+		    int status, int64_t now, struct err *err);
+
+/*
  * The host of a URL or of a "host[:port]" authority, lowercase, without the
  * port (an IPv6 literal keeps its brackets); NULL when there is none. Caller frees.
  */

@@ -61,7 +61,7 @@ static void checkpoint(struct store_pool *p, struct store *st)
 	if (rc == SQLITE_OK)
 		__atomic_store_n(&p->wal_frames, 0, __ATOMIC_RELAXED);
 	else if (rc != SQLITE_BUSY)
-		log_warn("store: checkpoint: %s", sqlite3_errmsg(st->db));
+		log_warn("event=checkpoint_failed msg=%s", sqlite3_errmsg(st->db));
 }
 
 int store_pool_open(const char *path, size_t n, struct store_pool **out, struct err *err)
@@ -156,7 +156,7 @@ void store_pool_put(struct store_pool *pool, struct store *st)
 		return;
 	/* Whatever the caller did not make durable itself is made durable here. */
 	if (store_pool_durable(pool, st, &err))
-		log_error("store: %s", err.msg);
+		log_error("event=storage_failure msg=%s", err.msg);
 	pthread_mutex_lock(&pool->lock);
 	if (pool->n_free < pool->n) /* a connection put back twice is not lent twice */
 		pool->idle[pool->n_free++] = st;

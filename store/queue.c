@@ -423,7 +423,7 @@ bool store_inbox_is_dead(struct store *st, const char *inbox)
 	return dead;
 fail:
 	/* A predicate cannot report: log, and say alive (a wasted POST at worst). */
-	log_error("dead inbox check for %s failed: %s", inbox, sqlite3_errmsg(st->db));
+	log_error("event=dead_inbox_check_failed inbox=%s msg=%s", inbox, sqlite3_errmsg(st->db));
 	db_finish(st, q);
 	return false;
 }

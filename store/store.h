@@ -390,7 +390,11 @@ int store_delivery_add(struct store *st, int64_t statement_id, const char *body,
  */
 int store_delivery_claim(struct store *st, int64_t now, int lease_s, size_t max,
 			 struct delivery **out, size_t *n, struct err *err);
-/* Delivered: remove the row. */
+/*
+ * Delivered: remove the row. Each of done, retry and dead also keeps the
+ * outcome in the delivery log (store_delivery_report), in the same
+ * transaction; done with status 0 logs "dropped" (removed without a POST).
+ */
 int store_delivery_done(struct store *st, int64_t id, int status, struct err *err);
 /* Failed for now: count the attempt, record status, due again at next_attempt_at, lease cleared. */
 int store_delivery_retry(struct store *st, int64_t id, int status, int64_t next_attempt_at,
@@ -415,6 +419,84 @@ bool store_inbox_is_dead(struct store *st, const char *inbox);
  * (a host name, or "host:port" whose port is ignored; compared lowercase).
  */
 int store_inbox_revive_host(struct store *st, const char *host, struct err *err);
+
+/* ---- operations: backup, restore, delivery report, counts (backup.c, stats.c) ---- */
+
+/*
+ * An online backup of st's database into the new file to (sqlite's backup
+ * API: one consistent snapshot while the server goes on writing). The copy
+ * is a single self-contained file (no -wal beside it), checked with
+ * quick_check, written under a temporary name beside to, fsynced, and
+ * renamed: to is whole or absent. ERR_EXISTS when to exists already.
+ */
+int store_backup(struct store *st, const char *to, struct err *err);
+/*
+ * Put the backup from in place of the database at db_path (missing, or a
+ * database of ours). Refused, with nothing changed: a from that is not a
+ * whole, undamaged database of ours (the identity check of store_open on
+ * it, read-only), ERR_INVALID; a db_path that is another program's file,
+ * ERR_INVALID; a db_path a running server holds (store_server_lock), or
+ * that another program is writing, ERR_RETRY. The copy goes into the
+ * target through sqlite as one transaction, then the target is opened as
+ * store_open does (WAL, an older schema migrated).
+ */
+int store_restore(const char *from, const char *db_path, struct err *err);
+/*
+ * What serve holds while it runs: a shared flock(2) on the database file,
+ * through a descriptor of its own (*fd); store_restore refuses a file with
+ * such a lock. Release with store_server_unlock (closes fd; -1 is fine).
+ */
+int store_server_lock(const char *path, int *fd, struct err *err);
+void store_server_unlock(int fd);
+
+/*
+ * The deliveries of one statement (0: the instance actor and organisations),
+ * one item per inbox: queued or retrying when rows to it are in the queue,
+ * else the last outcome the delivery log kept (delivered, dead, dropped).
+ * The log keeps one row per (statement, inbox), replaced by each outcome.
+ */
+struct delivery_status {
+	char *inbox;
+	const char *state; /* "queued", "retrying", "delivered", "dead", "dropped"; static */
+	int status;        /* last HTTP status, 0 when none */
+	int attempts;
+	int64_t at;        /* when it was last attempted (0: never) */
+	int64_t next_at;   /* next attempt, for queued and retrying ones (else 0) */
+};
+struct delivery_report {
+	struct delivery_status *items; /* sorted by inbox */
+	size_t n;
+	int64_t queued, retrying, delivered, dead; /* items by state */
+	int64_t pending;    /* rows in the queue (an inbox may have several) */
+	/*
+	 * The fan-out under way: inboxes done (delivered, dead or dropped) since
+	 * the oldest row still queued was queued, and that plus the inboxes with
+	 * rows queued. Both 0 when nothing is queued.
+	 */
+	int64_t fanout_done, fanout_total;
+};
+int store_delivery_report(struct store *st, int64_t statement_id, struct delivery_report *out,
+			  struct err *err);
+void delivery_report_release(struct delivery_report *r);
+
+/* The gauges of /metrics, read in one snapshot. */
+#define STORE_SIG_STATES 4
+/* "pending", "approved", "rejected", "withdrawn": the order of store_stat_row.signatures. */
+extern const char *const store_sig_states[STORE_SIG_STATES];
+struct store_stat_row {
+	char *slug;
+	int64_t signatures[STORE_SIG_STATES];
+	int64_t followers;
+};
+struct store_stats {
+	int64_t queue_depth;    /* rows in the delivery queue */
+	int64_t queue_retrying; /* of which failed at least once */
+	int64_t dead_inboxes;
+	struct store_stat_row *rows; /* one per statement, by slug */
+	size_t n;
+};
+int store_stats_get(struct store *st, struct store_stats *out, struct err *err);
+void store_stats_release(struct store_stats *s);
 
 /* ---- organisations: actors hosted here that sign statements elsewhere ---- */
 

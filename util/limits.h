@@ -67,5 +67,8 @@
 					      past it become "and N more" */
 #define LIMIT_PAGE_HTML_BYTES (4 * 1024 * 1024) /* one HTML page; same rule */
 #define LIMIT_SMALL_DOC_BYTES 8192         /* host-meta and other tiny documents */
+#define LIMIT_ADMIN_PENDING 200            /* pending signatures per statement on /admin */
+#define LIMIT_ADMIN_TOKEN_BYTES 1024       /* serve --admin-token-file */
+#define LIMIT_METRICS_BYTES (1024 * 1024)  /* the /metrics text */
 
 #endif

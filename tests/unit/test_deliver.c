@@ -276,7 +276,7 @@ static void fan_out(void **state)
 		free(body);
 		free(path);
 	}
-	assert_int_equal(deliver_start(&f->cfg, f->path, &d, &err), 0);
+	assert_int_equal(deliver_start(&f->cfg, NULL, f->path, &d, &err), 0);
 	assert_true(drained(f, 20));
 	deliver_stop(d);
 
@@ -316,7 +316,7 @@ static void retry_and_dead(void **state)
 	queue(f, f->statement_id, "{\"type\":\"Accept\",\"n\":3}", "/bad");
 	/* Signed by the instance actor. */
 	queue(f, 0, "{\"type\":\"Accept\",\"n\":4}", "/ok/instance");
-	assert_int_equal(deliver_start(&f->cfg, f->path, &d, &err), 0);
+	assert_int_equal(deliver_start(&f->cfg, NULL, f->path, &d, &err), 0);
 	deliver_kick(d);
 	assert_true(drained(f, 20));
 	deliver_stop(d);
@@ -356,7 +356,7 @@ static void stop_promptly(void **state)
 	long ms;
 
 	queue(f, f->statement_id, "{}", "/hang");
-	assert_int_equal(deliver_start(&f->cfg, f->path, &d, &err), 0);
+	assert_int_equal(deliver_start(&f->cfg, NULL, f->path, &d, &err), 0);
 	for (int i = 0; i < 100 && tsrv_count(&f->srv) == 0; i++)
 		tsrv_sleep_ms(20);
 	assert_int_equal(tsrv_count(&f->srv), 1);
@@ -378,7 +378,7 @@ static void picks_up_new_rows(void **state)
 	struct deliver *d = NULL;
 	struct err err;
 
-	assert_int_equal(deliver_start(&f->cfg, f->path, &d, &err), 0);
+	assert_int_equal(deliver_start(&f->cfg, NULL, f->path, &d, &err), 0);
 	tsrv_sleep_ms(200);
 	queue(f, f->statement_id, "{\"n\":1}", "/ok/1");
 	assert_true(drained(f, 5));

@@ -369,7 +369,7 @@ static void worker_publishes(void **state)
 	assert_int_equal(store_follower_add(f->st, f->sid, "http://127.0.0.1/users/x",
 					    "http://127.0.0.1/f/x", &err), 0);
 	f->cfg.update_interval_s = 0;
-	assert_int_equal(deliver_start(&f->cfg, f->path, &d, &err), 0);
+	assert_int_equal(deliver_start(&f->cfg, NULL, f->path, &d, &err), 0);
 	tsrv_sleep_ms(100);
 	assert_int_equal(store_statement_schedule_update(f->st, f->sid, (int64_t)time(NULL), &err),
 			 0);
