@@ -10,7 +10,6 @@
 #include "activitypub/activity.h"
 #include "activitypub/ctx.h"
 #include "activitypub/handlers.h"
-#include "activitypub/org.h"
 #include "activitypub/metrics.h"
 #include "activitypub/verify.h"
 #include "store/store.h"
