@@ -10,6 +10,7 @@
 struct store;
 struct deliver;
 struct keycache;
+struct pagecache;
 struct metrics;
 
 struct config {
@@ -30,6 +31,7 @@ struct ctx {
 	struct deliver *deliver; /* the delivery worker to wake; NULL in the CLI and tests */
 	struct keycache *keys;   /* signers' keys kept parsed, shared; NULL parses each time */
 	struct metrics *metrics; /* counters for /metrics, shared; NULL counts nothing */
+	struct pagecache *pages; /* rendered statement pages (server/pagecache.h), shared; NULL: none */
 };
 
 #endif

@@ -39,6 +39,9 @@
 #define POST_TAIL_RESERVE 4096
 
 #define NODEINFO_REL "http://nodeinfo.diaspora.software/ns/schema/2.1"
+#define GTS_NS "https://gotosocial.org/ns#"
+#define FEP_044F_NS "https://w3id.org/fep/044f#"
+#define OSTATUS_SUBSCRIBE_REL "http://ostatus.org/schema/1.0/subscribe"
 #define DAY_S (24 * 60 * 60)
 
 /* ---- small helpers ---- */
@@ -109,6 +112,12 @@ static char *authority_host(const char *authority)
 	return xstrdup(a);
 }
 
+/* A context term whose value is an IRI: {"@id": id, "@type": "@id"}. */
+static json_t *id_term(const char *id)
+{
+	return json_pack("{s:s, s:s}", "@id", id, "@type", "@id");
+}
+
 /* The JSON-LD context of every ActivityPub document we serve. */
 static json_t *context(void)
 {
@@ -125,6 +134,7 @@ static json_t *context(void)
 	json_object_set_new(terms, "discoverable", json_string("toot:discoverable"));
 	json_object_set_new(terms, "indexable", json_string("toot:indexable"));
 	json_object_set_new(terms, "memorial", json_string("toot:memorial"));
+	json_object_set_new(terms, "attributionDomains", id_term("toot:attributionDomains"));
 	json_object_set_new(terms, "featured", featured);
 	json_object_set_new(terms, "manuallyApprovesFollowers",
 			    json_string("as:manuallyApprovesFollowers"));
@@ -135,6 +145,16 @@ static json_t *context(void)
 	json_object_set_new(terms, "value", json_string("schema:value"));
 	json_object_set_new(terms, "undersigned", json_string(UNDERSIGNED_NS));
 	json_object_set_new(terms, "signatures", signatures);
+	/* quotes (FEP-044f) with GoToSocial's interaction policies, as Mastodon 4.5 names them */
+	json_object_set_new(terms, "gts", json_string(GTS_NS));
+	json_object_set_new(terms, "interactionPolicy", id_term("gts:interactionPolicy"));
+	json_object_set_new(terms, "canQuote", id_term("gts:canQuote"));
+	json_object_set_new(terms, "automaticApproval", id_term("gts:automaticApproval"));
+	json_object_set_new(terms, "interactingObject", id_term("gts:interactingObject"));
+	json_object_set_new(terms, "interactionTarget", id_term("gts:interactionTarget"));
+	json_object_set_new(terms, "QuoteRequest", json_string(FEP_044F_NS "QuoteRequest"));
+	json_object_set_new(terms, "QuoteAuthorization",
+			    json_string(FEP_044F_NS "QuoteAuthorization"));
 
 	return json_pack("[s, s, o]", "https://www.w3.org/ns/activitystreams",
 			 "https://w3id.org/security/v1", terms);
@@ -453,6 +473,12 @@ static json_t *actor_build(const struct config *cfg, const struct statement_view
 	json_object_set_new(a, "indexable", json_true());
 	json_object_set_new(a, "memorial", json_false());
 	json_object_set_new(a, "published", jtime(s->published));
+	/*
+	 * The page's fediverse:creator tag names this actor; Mastodon honours
+	 * it only for pages on a domain the actor lists here (4.4+).
+	 */
+	json_object_set_new(a, "attributionDomains",
+			    one(jstr_take(authority_host(cfg->authority))));
 
 	json_array_append_new(fields, property("Signatures",
 					       jstr_take(xasprintf("%lld", (long long)v->signatures_approved))));
@@ -531,6 +557,13 @@ static json_t *note_build(const struct config *cfg, const struct statement_view 
 	/* embedded with counts: Mastodon 4.4+ shows these totals (a URI is not read) */
 	json_object_set_new(n, "likes", reactions(cfg, s->slug, "likes", v->likes));
 	json_object_set_new(n, "shares", reactions(cfg, s->slug, "shares", v->shares));
+	/*
+	 * Anyone may quote it, approved at once: without a canQuote policy
+	 * Mastodon (4.5+) lets nobody quote a post. A QuoteRequest is answered
+	 * with an Accept and a QuoteAuthorization (handle_quote.c).
+	 */
+	json_object_set_new(n, "interactionPolicy",
+			    json_pack("{s:{s:[s]}}", "canQuote", "automaticApproval", AS_PUBLIC));
 	free(html);
 	return n;
 }
@@ -765,6 +798,21 @@ json_t *doc_reactions(const struct config *cfg, const char *slug, const char *wh
 	return with_context(reactions(cfg, slug, which, count));
 }
 
+json_t *doc_quote_authorization(const struct config *cfg, const char *slug, int64_t id,
+				const char *quote_post)
+{
+	char *suffix = xasprintf("/quotes/%lld", (long long)id);
+	json_t *q = json_object();
+
+	json_object_set_new(q, "id", jstr_take(doc_url(cfg, slug, suffix)));
+	json_object_set_new(q, "type", json_string("QuoteAuthorization"));
+	json_object_set_new(q, "attributedTo", jstr_take(doc_url(cfg, slug, "")));
+	json_object_set_new(q, "interactingObject", jstr(quote_post));
+	json_object_set_new(q, "interactionTarget", jstr_take(doc_url(cfg, slug, "/post")));
+	free(suffix);
+	return with_context(q);
+}
+
 /* ---- discovery ---- */
 
 static json_t *jrd_link(const char *rel, const char *type, json_t *href)
@@ -790,6 +838,11 @@ json_t *doc_webfinger(const struct config *cfg, const char *slug)
 	json_array_append_new(links, jrd_link("self", "application/activity+json", jstr(actor)));
 	json_array_append_new(links, jrd_link("http://webfinger.net/rel/profile-page",
 					      "text/html", jstr(actor)));
+	/* As Mastodon's: where to send someone who wants to interact with {uri} from here. */
+	json_array_append_new(links,
+			      json_pack("{s:s, s:o}", "rel", OSTATUS_SUBSCRIBE_REL, "template",
+					jstr_take(xasprintf("%s/authorize_interaction?uri={uri}",
+							    nz(cfg->base_url)))));
 	json_object_set_new(j, "links", links);
 	free(actor);
 	return j;

@@ -129,9 +129,22 @@ json_t *doc_featured(const struct config *cfg, const struct statement_view *v);
 json_t *doc_reactions(const struct config *cfg, const char *slug, const char *which,
 		      int64_t count);
 
+/*
+ * The QuoteAuthorization (FEP-044f) of quote id, served at B/s/SLUG/quotes/ID:
+ * attributedTo the statement actor, interactingObject quote_post (the
+ * quoting post, borrowed), interactionTarget the statement post. Mastodon
+ * fetches it and checks exactly these (verify_quote_service.rb). New reference.
+ */
+json_t *doc_quote_authorization(const struct config *cfg, const char *slug, int64_t id,
+				const char *quote_post);
+
 /* ---- discovery ---- */
 
-/* WebFinger JRD for acct:SLUG@A: subject, aliases, self and profile-page links. New reference. */
+/*
+ * WebFinger JRD for acct:SLUG@A: subject, aliases, self and profile-page
+ * links, and the OStatus subscribe template B/authorize_interaction?uri={uri}.
+ * New reference.
+ */
 json_t *doc_webfinger(const struct config *cfg, const char *slug);
 /* WebFinger JRD for the instance actor, acct:HOST@A (HOST = A without port). New reference. */
 json_t *doc_webfinger_instance(const struct config *cfg);

@@ -29,6 +29,14 @@ enum handled handle_create(struct ctx *ctx, const struct activity *a, struct err
 enum handled handle_endorse(struct ctx *ctx, const struct activity *a, struct err *err);
 enum handled handle_block(struct ctx *ctx, const struct activity *a, struct err *err);
 enum handled handle_move(struct ctx *ctx, const struct activity *a, struct err *err);
+/* QuoteRequest of a statement post: Accept with a QuoteAuthorization, or Reject (handle_quote.c). */
+enum handled handle_quote_request(struct ctx *ctx, const struct activity *a, struct err *err);
+
+/*
+ * True when post (a Note as JSON, borrowed) is attributed to actor_id and
+ * quotes target (in quote, quoteUrl, quoteUri or _misskey_quote). Pure.
+ */
+bool quote_post_quotes(const json_t *post, const char *actor_id, const char *target);
 
 /*
  * The statement a URL of ours names (B/s/SLUG or anything under it). *out is

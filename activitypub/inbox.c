@@ -31,6 +31,8 @@ static const struct {
 	{ "Endorse", handle_endorse },
 	{ "Block", handle_block },
 	{ "Move", handle_move },
+	/* FEP-044f: Mastodon 4.5+ asks before quoting the statement post. */
+	{ "QuoteRequest", handle_quote_request },
 };
 
 static bool content_type_ok(const char *ct)

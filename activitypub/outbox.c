@@ -65,6 +65,30 @@ int outbox_respond(struct ctx *ctx, const struct statement *s, const char *type,
 	return outbox_queue(ctx, s, answer, inboxes, 1, err);
 }
 
+int outbox_accept_quote(struct ctx *ctx, const struct statement *s, json_t *request,
+			int64_t quote_id, const char *inbox, struct err *err)
+{
+	char *actor = doc_url(ctx->cfg, s->slug, "");
+	char *id = xasprintf("%s#accepts/quote_requests/%lld", actor, (long long)quote_id);
+	char *suffix = xasprintf("/quotes/%lld", (long long)quote_id);
+	char *result = doc_url(ctx->cfg, s->slug, suffix);
+	char *const inboxes[] = { (char *)inbox };
+	json_t *answer;
+
+	/* The shape of Mastodon's own (accept_quote_request_serializer.rb). */
+	answer = json_pack("{s:[s, {s:s}], s:s, s:s, s:s, s:O, s:s}", "@context",
+			   "https://www.w3.org/ns/activitystreams", "QuoteRequest",
+			   "https://w3id.org/fep/044f#QuoteRequest", "id", id, "type", "Accept",
+			   "actor", actor, "object", request, "result", result);
+	free(result);
+	free(suffix);
+	free(id);
+	free(actor);
+	if (!answer)
+		return errorf(err, ERR_INTERNAL, "Accept of the quote could not be built");
+	return outbox_queue(ctx, s, answer, inboxes, 1, err);
+}
+
 int outbox_accept(struct ctx *ctx, const struct statement *s, json_t *follow, const char *inbox,
 		  struct err *err)
 {

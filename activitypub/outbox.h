@@ -3,6 +3,7 @@
 #define ACTIVITYPUB_OUTBOX_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "util/err.h"
 
@@ -24,6 +25,15 @@ int outbox_accept(struct ctx *ctx, const struct statement *s, json_t *follow, co
  */
 int outbox_respond(struct ctx *ctx, const struct statement *s, const char *type,
 		   json_t *activity, const char *inbox, struct err *err);
+
+/*
+ * Queue the Accept of a QuoteRequest (request: as received, borrowed, embedded
+ * as the object) from statement s to inbox, its result the QuoteAuthorization
+ * B/s/SLUG/quotes/<quote_id>. Its id is stable per quote
+ * (B/s/SLUG#accepts/quote_requests/<quote_id>), so a repeat is the same Accept.
+ */
+int outbox_accept_quote(struct ctx *ctx, const struct statement *s, json_t *request,
+			int64_t quote_id, const char *inbox, struct err *err);
 
 /*
  * Queue a reply from statement s to a remote actor's post: a Create of a

@@ -17,6 +17,7 @@ void reply_release(struct reply *r)
 {
 	free(r->body);
 	free(r->location);
+	free(r->etag);
 	reply_init(r);
 }
 

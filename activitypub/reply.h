@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CT_ACTIVITY "application/activity+json"
 #define CT_JRD "application/jrd+json"
@@ -15,6 +16,8 @@
 #define CT_HTML "text/html; charset=utf-8"
 #define CT_XRD "application/xrd+xml"
 #define CT_PNG "image/png"
+#define CT_ATOM "application/atom+xml; charset=utf-8"
+#define CT_RSS "application/rss+xml; charset=utf-8"
 #define CT_NODEINFO "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\""
 
 struct reply {
@@ -27,6 +30,8 @@ struct reply {
 	bool vary_accept;         /* add "Vary: Accept" (content negotiation) */
 	const char *cache;        /* Cache-Control value, static, or NULL */
 	const char *allow;        /* Allow header for a 405, static, or NULL */
+	char *etag;               /* owned; ETag header (with its quotes), or NULL */
+	int64_t last_modified;    /* Last-Modified (Unix seconds), 0 for none */
 	const char *www_authenticate; /* WWW-Authenticate for a 401, static, or NULL */
 	bool private_page;        /* the coordinator's: no-store, never framed, no Referer */
 };

@@ -50,6 +50,8 @@ int view_load(struct ctx *ctx, const char *slug, struct loaded_view *lv, struct 
 		rc = store_reaction_count(st, lv->s->id, "like", &lv->v.likes, err);
 	if (!rc)
 		rc = store_reaction_count(st, lv->s->id, "announce", &lv->v.shares, err);
+	if (!rc)
+		rc = store_quote_count(st, lv->s->id, &lv->v.quotes, err);
 	lv->v.signatories = lv->sigs;
 	lv->v.n_signatories = lv->n_sigs;
 	if (rc)
@@ -256,6 +258,49 @@ out:
 	free(id);
 }
 
+/*
+ * B/s/SLUG/quotes/ID: the QuoteAuthorization of a quote, 410 with a
+ * Tombstone once the quoting post is deleted, 404 for an id we never gave.
+ */
+static void serve_quote(struct ctx *ctx, const char *slug, const char *id_text,
+			struct reply *out)
+{
+	struct statement *s = NULL;
+	struct quote *q = NULL;
+	struct err err;
+	int64_t id;
+	int rc;
+
+	if (!str_to_i64(id_text, &id) || id < 1)
+		return reply_error(out, 404, "no such quote");
+	rc = store_statement_get(ctx->store, slug, &s, &err);
+	if (!rc)
+		rc = store_quote_get(ctx->store, s->id, id, &q, &err);
+	if (rc == -ERR_NOTFOUND) {
+		reply_error(out, 404, "no such quote");
+	} else if (rc) {
+		reply_error(out, 500, "store: %s", err.msg);
+	} else if (q->deleted) {
+		char *suffix = xasprintf("/quotes/%lld", (long long)id);
+		char *url = doc_url(ctx->cfg, slug, suffix);
+
+		/* the quoting post is gone: so is the permission to show it */
+		reply_doc(out,
+			  json_pack("{s:s, s:s, s:s}", "@context",
+				    "https://www.w3.org/ns/activitystreams", "id", url, "type",
+				    "Tombstone"),
+			  CT_ACTIVITY);
+		if (out->status == 200)
+			out->status = 410;
+		free(url);
+		free(suffix);
+	} else {
+		reply_doc(out, doc_quote_authorization(ctx->cfg, slug, q->id, q->post), CT_ACTIVITY);
+	}
+	quote_free(q);
+	statement_free(s);
+}
+
 void serve_statement(struct ctx *ctx, const char *slug, const char *what, const char *query,
 		     struct reply *out)
 {
@@ -264,6 +309,8 @@ void serve_statement(struct ctx *ctx, const char *slug, const char *what, const 
 	int64_t page = query_page(query);
 	int rc;
 
+	if (str_starts(what, "quotes/"))
+		return serve_quote(ctx, slug, what + strlen("quotes/"), out);
 	if (page < 0)
 		return reply_error(out, 400, "page must be a number from 1");
 	rc = view_load(ctx, slug, &lv, &err);

@@ -25,6 +25,7 @@ struct statement_view {
 	int64_t followers;           /* store_follower_count */
 	int64_t likes;               /* store_reaction_count "like" */
 	int64_t shares;              /* store_reaction_count "announce" */
+	int64_t quotes;              /* store_quote_count: quotes whose post lives */
 	int64_t signatures_approved; /* store_signatory_count "approved" */
 };
 

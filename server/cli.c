@@ -23,6 +23,7 @@
 #include "server/admin.h"
 #include "server/http.h"
 #include "server/import.h"
+#include "server/pagecache.h"
 #include "server/router.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -308,6 +309,7 @@ int cli_serve(int argc, char **argv)
 	ctx.cfg = &cfg;
 	ctx.keys = keycache_new(0);
 	ctx.metrics = metrics_new();
+	ctx.pages = pagecache_new(LIMIT_PAGE_CACHE_ENTRIES, LIMIT_PAGE_CACHE_TTL_S);
 	/* Block the stop signals before any thread starts, then wait for them here. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -333,6 +335,7 @@ out:
 	store_pool_close(pool);
 	keycache_free(ctx.keys);
 	metrics_free(ctx.metrics);
+	pagecache_free(ctx.pages);
 	store_server_unlock(lock);
 	store_close(st);
 	free(admin_token);

@@ -138,11 +138,45 @@ static const char *plural(int64_t n, const char *one, const char *many)
 
 /* ---- the statement page ---- */
 
+/*
+ * <link rel="alternate"> to the feeds: the server's statements, and when
+ * page is a statement's, its new signatories. title: the statement's (escaped here).
+ */
+static int add_feed_links(struct buf *b, const struct config *cfg, const char *page,
+			  const char *title)
+{
+	static const struct {
+		const char *ext, *type, *name;
+	} kinds[] = { { "atom", "application/atom+xml", "Atom" },
+		      { "rss", "application/rss+xml", "RSS" } };
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (page) {
+			bad |= buf_printf(b, "<link rel=\"alternate\" type=\"%s\" title=\"",
+					  kinds[i].type);
+			bad |= buf_printf(b, "New signatories (%s): ", kinds[i].name);
+			bad |= add_cut(b, title, LIMIT_NAME_DISPLAY_CHARS);
+			bad |= buf_addstr(b, "\" href=\"");
+			bad |= buf_add_html(b, page);
+			bad |= buf_printf(b, "/signatures.%s\">\n", kinds[i].ext);
+		}
+		bad |= buf_printf(b, "<link rel=\"alternate\" type=\"%s\" title=\"Statements on ",
+				  kinds[i].type);
+		bad |= buf_add_html(b, nz(cfg->authority));
+		bad |= buf_printf(b, " (%s)\" href=\"", kinds[i].name);
+		bad |= buf_add_html(b, nz(cfg->base_url));
+		bad |= buf_printf(b, "/feed.%s\">\n", kinds[i].ext);
+	}
+	return bad;
+}
+
 static int add_og(struct buf *b, const struct config *cfg, const struct statement *s,
 		  const char *page, const char *actor)
 {
 	char *preview = utf8_cut_dup(nz(s->summary), PAGE_PREVIEW_CHARS);
 	char *icon = xasprintf("%s/icon.png", page);
+	char *creator;
 	int bad = 0;
 
 	bad |= add_meta(b, "name", "description", preview);
@@ -155,11 +189,16 @@ static int add_og(struct buf *b, const struct config *cfg, const struct statemen
 	if (s->lang && *s->lang)
 		bad |= add_meta(b, "property", "og:locale", s->lang);
 	bad |= add_meta(b, "name", "twitter:card", "summary");
+	/* Mastodon's link previews show "More from" this account (it lists our domain). */
+	creator = xasprintf("@%s@%s", nz(s->slug), nz(cfg->authority));
+	bad |= add_meta(b, "name", "fediverse:creator", creator);
+	free(creator);
 	bad |= buf_addstr(b, "<link rel=\"alternate\" type=\"application/activity+json\" href=\"");
 	bad |= buf_add_html(b, actor);
 	bad |= buf_addstr(b, "\">\n<link rel=\"icon\" type=\"image/png\" href=\"");
 	bad |= buf_add_html(b, icon);
 	bad |= buf_addstr(b, "\">\n");
+	bad |= add_feed_links(b, cfg, page, nz(s->title));
 	free(icon);
 	free(preview);
 	return bad;
@@ -178,6 +217,8 @@ static int add_counts(struct buf *b, const struct statement_view *v)
 			  plural(v->likes, "favourite", "favourites"));
 	bad |= buf_printf(b, "<li><strong>%lld</strong> %s</li>", (long long)v->shares,
 			  plural(v->shares, "boost", "boosts"));
+	bad |= buf_printf(b, "<li><strong>%lld</strong> %s</li>", (long long)v->quotes,
+			  plural(v->quotes, "quote", "quotes"));
 	bad |= buf_addstr(b, "</ul>\n");
 	return bad;
 }
@@ -218,13 +259,20 @@ static int add_sign_box(struct buf *b, const struct config *cfg, const struct st
 	return bad;
 }
 
-static int add_follow_form(struct buf *b, const struct config *cfg, const char *actor)
+static int add_follow_form(struct buf *b, const struct config *cfg, const struct statement *s,
+			   const char *actor)
 {
+	bool open = !str_eq(s->policy, "closed");
 	int bad = 0;
 
-	bad |= buf_addstr(b, "<section id=\"follow\">\n<h2>Follow from your server</h2>\n"
-			     "<p>Get this statement and its updates in your timeline.</p>\n"
-			     "<form method=\"get\" action=\"");
+	bad |= buf_addstr(b, "<section id=\"follow\">\n<h2>");
+	bad |= buf_addstr(b, open ? "Follow or sign from your server" : "Follow from your server");
+	bad |= buf_addstr(b, "</h2>\n<p>Type your fediverse address: your own server opens, to "
+			     "follow this statement (its updates in your timeline)");
+	if (open)
+		bad |= buf_addstr(b, " or to sign it (a post that mentions it, ready for you to "
+				     "send)");
+	bad |= buf_addstr(b, ".</p>\n<form method=\"get\" action=\"");
 	bad |= buf_add_html(b, nz(cfg->base_url));
 	bad |= buf_addstr(b, "/authorize_interaction\">\n<input type=\"hidden\" name=\"uri\" value=\"");
 	bad |= buf_add_html(b, actor);
@@ -232,7 +280,11 @@ static int add_follow_form(struct buf *b, const struct config *cfg, const char *
 			     "<input id=\"acct\" name=\"acct\" type=\"text\" required "
 			     "placeholder=\"you@your.server\" autocomplete=\"username\" "
 			     "autocapitalize=\"none\" spellcheck=\"false\">\n"
-			     "<button type=\"submit\">Follow</button>\n</form>\n</section>\n");
+			     "<button type=\"submit\" name=\"intent\" value=\"follow\">Follow</button>\n");
+	if (open)
+		bad |= buf_addstr(b, "<button type=\"submit\" name=\"intent\" value=\"sign\">Sign"
+				     "</button>\n");
+	bad |= buf_addstr(b, "</form>\n</section>\n");
 	return bad;
 }
 
@@ -361,7 +413,7 @@ char *page_statement(const struct config *cfg, const struct statement_view *v)
 	bad |= add_sign_box(&b, cfg, s);
 	if (!bad)
 		bad |= add_signatories(&b, cfg, v);
-	bad |= add_follow_form(&b, cfg, page);
+	bad |= add_follow_form(&b, cfg, s, page);
 	bad |= add_foot(&b, cfg);
 	buf_release(&head);
 	free(page);
@@ -374,12 +426,15 @@ char *page_index(const struct config *cfg, struct statement *const *list,
 		 const int64_t *signatures, size_t n)
 {
 	char *title = xasprintf("Statements on %s", nz(cfg->authority));
-	struct buf b;
+	struct buf b, head;
 	size_t i;
 	int bad = 0;
 
 	buf_init(&b, LIMIT_PAGE_HTML_BYTES);
-	bad |= add_head(&b, "en", title, NULL);
+	buf_init(&head, LIMIT_SMALL_DOC_BYTES);
+	bad |= add_feed_links(&head, cfg, NULL, NULL);
+	bad |= add_head(&b, "en", title, buf_str(&head));
+	buf_release(&head);
 	bad |= buf_addstr(&b, "<header>\n<h1>");
 	bad |= buf_add_html(&b, title);
 	bad |= buf_addstr(&b, "</h1>\n<p class=\"dateline\">Joint statements of organisations, "

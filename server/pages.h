@@ -22,15 +22,18 @@ struct statement;
  * counts, the signatories of v in its order (verified ones with their
  * profile link, handle, server and a "domain verified" mark when it holds;
  * imported ones after them, marked "listed by the coordinator"), how to sign, and a
- * "Follow from your server" form (GET B/authorize_interaction with
- * acct=<what the reader typed> and uri=<the actor id>).
+ * "Follow or sign from your server" form (GET B/authorize_interaction with
+ * acct=<what the reader typed>, uri=<the actor id> and intent=follow, or
+ * intent=sign while the statement is open). The head holds OpenGraph tags,
+ * fediverse:creator (@SLUG@HOST) and <link rel="alternate"> to the feeds.
  * Caller frees. NULL only when the statement's own text passes
  * LIMIT_PAGE_HTML_BYTES (signatories past it become "and N more").
  */
 char *page_statement(const struct config *cfg, const struct statement_view *v);
 
 /*
- * The index (B/): every statement with its dateline and signature count.
+ * The index (B/): every statement with its dateline and signature count, and
+ * <link rel="alternate"> to the statements' Atom and RSS feeds.
  * list and signatures are n entries each (signatures[i] belongs to list[i]);
  * borrowed. Caller frees; NULL only past LIMIT_PAGE_HTML_BYTES.
  */

@@ -66,8 +66,12 @@ static void route_statement(struct ctx *ctx, const struct request *req, const ch
 		return method_not_allowed(out, "GET, HEAD");
 	if (str_eq(rest, "icon.png"))
 		return web_icon(ctx, slug, out);
+	if (str_eq(rest, "signatures.atom"))
+		return web_feed(ctx, slug, FEED_ATOM, out);
+	if (str_eq(rest, "signatures.rss"))
+		return web_feed(ctx, slug, FEED_RSS, out);
 	if (html && (str_eq(rest, "") || str_eq(rest, "post"))) {
-		web_statement(ctx, slug, out);
+		web_statement(ctx, req, slug, out);
 		out->vary_accept = true;
 		return;
 	}
@@ -124,6 +128,10 @@ void router_handle(struct ctx *ctx, const struct request *req, struct reply *out
 		return serve_instance_outbox(ctx, out);
 	if (str_eq(p, "/ns"))
 		return serve_context(ctx, out);
+	if (str_eq(p, "/feed.atom"))
+		return web_feed(ctx, NULL, FEED_ATOM, out);
+	if (str_eq(p, "/feed.rss"))
+		return web_feed(ctx, NULL, FEED_RSS, out);
 	if (str_eq(p, "/authorize_interaction"))
 		return web_remote_follow(ctx, req->query, out);
 	if (str_starts(p, "/@") && router_slug_valid(p + 2, strlen(p + 2))) {

@@ -3,15 +3,32 @@
 #define SERVER_WEB_H
 
 #include "activitypub/reply.h"
+#include "activitypub/request.h"
+#include "server/feeds.h"
 
 struct ctx;
 
 void web_index(struct ctx *ctx, struct reply *out);
-void web_statement(struct ctx *ctx, const char *slug, struct reply *out);
+/*
+ * The statement's page (B/s/SLUG for a browser). Served from ctx->pages while
+ * the statement's data is unchanged (store_statement_gen); ETag and
+ * Last-Modified on every answer, 304 when If-None-Match names the ETag.
+ * req may be NULL (no validators, no Accept-Language).
+ */
+void web_statement(struct ctx *ctx, const struct request *req, const char *slug,
+		   struct reply *out);
+/* The statements feed (slug NULL: B/feed.atom, B/feed.rss) or slug's new signatories' feed. */
+void web_feed(struct ctx *ctx, const char *slug, enum feed_kind kind, struct reply *out);
 void web_icon(struct ctx *ctx, const char *slug, struct reply *out);
 /*
- * The "follow from your server" form: ?acct=you@your.server&uri=ACTOR sends
- * the reader to their server's authorize_interaction page for ACTOR.
+ * The "follow / sign from your server" form (GET B/authorize_interaction):
+ * ?uri=<one of our statements>&acct=you@your.server[&intent=sign] sends the
+ * reader (303) to their own server: its FEP-3b86 intent or OStatus subscribe
+ * template when its WebFinger offers one on that server, else Mastodon's
+ * authorize_interaction (follow) or share (sign, the text "@SLUG@HOST sign")
+ * page (activitypub/intents.h). Without acct (our WebFinger's subscribe
+ * template) it sends them to the statement page's form. A uri that names no
+ * statement of ours: 404; a malformed address: 400.
  */
 void web_remote_follow(struct ctx *ctx, const char *query, struct reply *out);
 

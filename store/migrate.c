@@ -256,6 +256,49 @@ static const char *const migrations[] = {
 	"ALTER TABLE delivery_bodies ADD COLUMN"
 	"  org_id INTEGER REFERENCES organisations(id) ON DELETE CASCADE;"
 	"PRAGMA user_version = 4;",
+
+	/*
+	 * 5: quotes of the statement post (FEP-044f): one row per quoting post,
+	 * its id the number in the QuoteAuthorization's URL; deleted set when the
+	 * quoting post is gone (the authorization then answers 410). And a
+	 * generation per statement that every change of what its page shows
+	 * raises (triggers, so the CLI's changes count too): the page cache
+	 * compares it. No foreign key there: a statement's rows may go first.
+	 */
+	"CREATE TABLE quotes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,"
+	"  actor_id TEXT NOT NULL,"
+	"  post TEXT NOT NULL,"
+	"  request_id TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  deleted INTEGER,"
+	"  UNIQUE (statement_id, post)"
+	");"
+	"CREATE INDEX quotes_post ON quotes(post);"
+	"CREATE INDEX quotes_actor ON quotes(actor_id);"
+	"CREATE TABLE statement_gen ("
+	"  statement_id INTEGER PRIMARY KEY,"
+	"  gen INTEGER NOT NULL,"
+	"  changed_at INTEGER NOT NULL"
+	");"
+#define DB_GEN_BUMP(who)                                                              \
+	" BEGIN INSERT INTO statement_gen (statement_id, gen, changed_at)"             \
+	" VALUES (" who ", 1, CAST(strftime('%s', 'now') AS INTEGER))"                 \
+	" ON CONFLICT (statement_id) DO UPDATE SET gen = gen + 1,"                    \
+	" changed_at = excluded.changed_at; END;"
+	"CREATE TRIGGER gen_statements AFTER UPDATE ON statements" DB_GEN_BUMP("NEW.id")
+	"CREATE TRIGGER gen_signatories_ins AFTER INSERT ON signatories" DB_GEN_BUMP("NEW.statement_id")
+	"CREATE TRIGGER gen_signatories_upd AFTER UPDATE ON signatories" DB_GEN_BUMP("NEW.statement_id")
+	"CREATE TRIGGER gen_signatories_del AFTER DELETE ON signatories" DB_GEN_BUMP("OLD.statement_id")
+	"CREATE TRIGGER gen_followers_ins AFTER INSERT ON followers" DB_GEN_BUMP("NEW.statement_id")
+	"CREATE TRIGGER gen_followers_del AFTER DELETE ON followers" DB_GEN_BUMP("OLD.statement_id")
+	"CREATE TRIGGER gen_reactions_ins AFTER INSERT ON reactions" DB_GEN_BUMP("NEW.statement_id")
+	"CREATE TRIGGER gen_reactions_del AFTER DELETE ON reactions" DB_GEN_BUMP("OLD.statement_id")
+	"CREATE TRIGGER gen_quotes_ins AFTER INSERT ON quotes" DB_GEN_BUMP("NEW.statement_id")
+	"CREATE TRIGGER gen_quotes_upd AFTER UPDATE ON quotes" DB_GEN_BUMP("NEW.statement_id")
+#undef DB_GEN_BUMP
+	"PRAGMA user_version = 5;",
 };
 
 #define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -132,6 +132,46 @@ out:
 	return rc;
 }
 
+int store_signatory_recent(struct store *st, int64_t statement_id, size_t limit,
+			   struct signatory **out, size_t *n, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	struct signatory *list = NULL;
+	size_t len = 0, cap = 0;
+	int rc, step;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = db_prepare(st,
+			     "SELECT " SIGNATORY_COLUMNS " FROM signatories"
+			     " WHERE statement_id = ?1 AND state = 'approved' AND actor_id IS NOT NULL"
+			     " ORDER BY signed_at DESC, id DESC LIMIT ?2",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, statement_id) ||
+	    sqlite3_bind_int64(q, 2, limit ? (int64_t)limit : -1)) {
+		rc = db_fail(st, err, "list recent signatories");
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			list = xrealloc(list, cap * sizeof(*list));
+		}
+		signatory_from_row(q, &list[len++]);
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_fail(st, err, "list recent signatories");
+		signatories_free(list, len);
+		goto out;
+	}
+	*out = list;
+	*n = len;
+out:
+	db_finish(st, q);
+	return rc;
+}
+
 int store_signatory_count(struct store *st, int64_t statement_id, const char *state,
 			  int64_t *count, struct err *err)
 {

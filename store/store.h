@@ -146,6 +146,13 @@ int store_signatory_list(struct store *st, int64_t statement_id, const char *sta
 int store_signatory_count(struct store *st, int64_t statement_id, const char *state,
 			  int64_t *count, struct err *err);
 /*
+ * The newest approved signatures made through the fediverse (imported names
+ * left out), newest first by signing time, at most limit (0 = all). For the
+ * signatories' feed. *out: array of *n, free with signatories_free.
+ */
+int store_signatory_recent(struct store *st, int64_t statement_id, size_t limit,
+			   struct signatory **out, size_t *n, struct err *err);
+/*
  * A verified signature. From sig: name, country (NULL = ""), actor_id, handle,
  * url, how ("follow", "endorse" or "mention"), state, signed_at, activity_id.
  * proof (may be NULL) is the verified request as JSON, kept for re-checking.
@@ -322,6 +329,50 @@ int store_reaction_undo(struct store *st, const char *activity_id, const char *a
 			bool *removed, struct err *err);
 int store_reaction_count(struct store *st, int64_t statement_id, const char *kind,
 			 int64_t *count, struct err *err);
+
+/* ---- quotes of the statement post (FEP-044f) ---- */
+
+struct quote {
+	int64_t id;           /* the number in B/s/SLUG/quotes/ID (its QuoteAuthorization) */
+	int64_t statement_id;
+	char *actor_id;       /* who quoted */
+	char *post;           /* the quoting post's id (the QuoteRequest's instrument) */
+	char *request_id;     /* the QuoteRequest's id */
+	int64_t created;
+	int64_t deleted;      /* when the quoting post was deleted; 0 while it lives */
+};
+
+void quote_free(struct quote *q);
+
+/*
+ * Record that actor_id's post quotes the statement's post (request_id: the
+ * QuoteRequest). One row per (statement, post): asking again gives the same
+ * *id with *created false. ERR_FORBIDDEN when that post was recorded for
+ * another actor, ERR_NOTFOUND when it was deleted, ERR_INVALID for missing ids.
+ */
+int store_quote_add(struct store *st, int64_t statement_id, const char *actor_id,
+		    const char *post, const char *request_id, int64_t *id, bool *created,
+		    struct err *err);
+/* Quote id of a statement (deleted ones too: see ->deleted). ERR_NOTFOUND. *out: quote_free. */
+int store_quote_get(struct store *st, int64_t statement_id, int64_t id, struct quote **out,
+		    struct err *err);
+/* Delete of a quoting post: mark actor_id's quote by post deleted; *removed says whether one was. */
+int store_quote_delete(struct store *st, const char *actor_id, const char *post, bool *removed,
+		       struct err *err);
+/* Delete of an actor: every live quote of it deleted; *n (may be NULL) how many. */
+int store_quote_delete_actor(struct store *st, const char *actor_id, int64_t *n,
+			     struct err *err);
+/* Quotes whose post still lives. */
+int store_quote_count(struct store *st, int64_t statement_id, int64_t *count, struct err *err);
+
+/*
+ * What a statement's page shows changes (its row, signatories, followers,
+ * reactions, quotes: database triggers count every change, the CLI's too):
+ * *gen is raised by each, *changed_at is the time of the last (both 0 before
+ * any). The page cache keeps a page while gen stays the same.
+ */
+int store_statement_gen(struct store *st, int64_t statement_id, int64_t *gen,
+			int64_t *changed_at, struct err *err);
 
 /* ---- inbound activities ---- */
 

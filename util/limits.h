@@ -39,6 +39,8 @@
 #define LIMIT_DELIVERY_POLL_MS 1000        /* the worker looks at the queue at least this often */
 #define LIMIT_DOMAINCHECK_SITES 2          /* websites of a signer checked for a link back */
 #define LIMIT_DOMAINCHECK_TIMEOUT_S 5      /* one website's home page, whole fetch */
+#define LIMIT_INTENT_TIMEOUT_S 3           /* a reader's server's WebFinger (they wait for it) */
+#define LIMIT_INTENT_JRD_BYTES (64 * 1024) /* that WebFinger answer */
 
 /* Statements */
 #define LIMIT_STATEMENT_FILE_BYTES (1024 * 1024)
@@ -70,5 +72,10 @@
 #define LIMIT_ADMIN_PENDING 200            /* pending signatures per statement on /admin */
 #define LIMIT_ADMIN_TOKEN_BYTES 1024       /* serve --admin-token-file */
 #define LIMIT_METRICS_BYTES (1024 * 1024)  /* the /metrics text */
+#define LIMIT_FEED_ITEMS 50                /* entries in an Atom or RSS feed */
+#define LIMIT_FEED_BYTES (2 * 1024 * 1024) /* one feed; entries past it are left out */
+#define LIMIT_PAGE_CACHE_ENTRIES 64        /* rendered statement pages kept in memory */
+#define LIMIT_PAGE_CACHE_TTL_S 300         /* a cached page is rebuilt after this, changed or not */
+#define LIMIT_PAGE_MAX_AGE_S 60            /* Cache-Control max-age of a statement page */
 
 #endif

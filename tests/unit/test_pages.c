@@ -138,7 +138,7 @@ static void statement_page_body(void **state)
 	has(p, "<input type=\"hidden\" name=\"uri\" value=\"" B "/s/hov\">");
 	has(p, "name=\"acct\"");
 	has(p, "placeholder=\"you@your.server\"");
-	has(p, "<button type=\"submit\">");
+	has(p, "<button type=\"submit\" name=\"intent\" value=\"follow\">Follow</button>");
 	has(p, "Published with Undersigned");
 	free(p);
 }
