@@ -104,4 +104,7 @@ style:
 clean:
 	rm -rf build undersigned
 
+# make bench: the benchmark suite (bench/run.sh), one table of figures and ratios.
+include bench/bench.mk
+
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
