@@ -225,6 +225,7 @@ int sign_by_mention(struct ctx *ctx, const struct activity *a, const struct stat
 		    struct err *err)
 {
 	const char *content = ap_str(a->object, "content");
+	struct remote_actor *known = NULL;
 	char *origin = NULL;
 	int64_t recent = 0;
 	const char *state;
@@ -249,9 +250,14 @@ int sign_by_mention(struct ctx *ctx, const struct activity *a, const struct stat
 	}
 	/* The Note, not the Create, is what its author deletes to withdraw. */
 	rc = sign_record(ctx, a, s, "mention", a->object_id, &state, &created, err);
+	/* A first-time signer's handle was confirmed by sign_record's domain check just now. */
+	if (!rc && !a->signer->handle)
+		store_actor_get(ctx->store, a->actor_id, &known, NULL);
 	if (!rc)
-		rc = outbox_reply(ctx, s, a->actor_id, a->signer->handle, a->signer->inbox,
-				  a->object_id, mention_answer(state, created), err);
+		rc = outbox_reply(ctx, s, a->actor_id,
+				  known && known->handle ? known->handle : a->signer->handle,
+				  a->signer->inbox, a->object_id, mention_answer(state, created), err);
+	remote_actor_free(known);
 	return rc;
 }
 
