@@ -69,7 +69,9 @@ int outbox_accept_quote(struct ctx *ctx, const struct statement *s, json_t *requ
 			int64_t quote_id, const char *inbox, struct err *err)
 {
 	char *actor = doc_url(ctx->cfg, s->slug, "");
-	char *id = xasprintf("%s#accepts/quote_requests/%lld", actor, (long long)quote_id);
+	const char *source = json_string_value(json_object_get(request, "id"));
+	/* one per request: a receiver that drops an id it saw would miss the answer to a repeat */
+	char *id = answer_id(actor, "accepts", source ? source : "");
 	char *suffix = xasprintf("/quotes/%lld", (long long)quote_id);
 	char *result = doc_url(ctx->cfg, s->slug, suffix);
 	char *const inboxes[] = { (char *)inbox };

@@ -29,8 +29,8 @@ int outbox_respond(struct ctx *ctx, const struct statement *s, const char *type,
 /*
  * Queue the Accept of a QuoteRequest (request: as received, borrowed, embedded
  * as the object) from statement s to inbox, its result the QuoteAuthorization
- * B/s/SLUG/quotes/<quote_id>. Its id is stable per quote
- * (B/s/SLUG#accepts/quote_requests/<quote_id>), so a repeat is the same Accept.
+ * B/s/SLUG/quotes/<quote_id>. Its id is stable per request (as
+ * outbox_respond's), so a redelivered request gets the same Accept.
  */
 int outbox_accept_quote(struct ctx *ctx, const struct statement *s, json_t *request,
 			int64_t quote_id, const char *inbox, struct err *err);

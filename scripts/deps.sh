@@ -3,7 +3,8 @@
 # any is missing. Safe to run often: it asks dpkg first and apt only if needed.
 set -e
 PKGS="build-essential pkg-config libmicrohttpd-dev libssl-dev libjansson-dev
-libcurl4-openssl-dev libsqlite3-dev libcmocka-dev sqlite3 chromium"
+libcurl4-openssl-dev libsqlite3-dev libcmocka-dev sqlite3 chromium
+libxml2-utils"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
