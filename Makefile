@@ -38,7 +38,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libundersigned.a
 
 # One cmocka program per module.
-UNIT_TESTS := tests/unit/test_util.c tests/unit/test_crypto.c tests/unit/test_store.c tests/unit/test_documents.c tests/unit/test_pages.c tests/unit/test_import.c tests/unit/test_httpc.c tests/unit/test_fetch.c tests/unit/test_deliver.c tests/unit/test_publish.c tests/unit/test_proof.c tests/unit/test_domaincheck.c tests/unit/test_sign.c tests/unit/test_keycache.c tests/unit/test_lang.c tests/unit/test_orgs.c tests/unit/test_quotes.c tests/unit/test_feeds.c tests/unit/test_intents.c
+UNIT_TESTS := tests/unit/test_util.c tests/unit/test_crypto.c tests/unit/test_store.c tests/unit/test_documents.c tests/unit/test_pages.c tests/unit/test_import.c tests/unit/test_httpc.c tests/unit/test_fetch.c tests/unit/test_deliver.c tests/unit/test_publish.c tests/unit/test_proof.c tests/unit/test_domaincheck.c tests/unit/test_sign.c tests/unit/test_keycache.c tests/unit/test_lang.c tests/unit/test_orgs.c tests/unit/test_quotes.c tests/unit/test_feeds.c tests/unit/test_intents.c tests/unit/test_ops.c
 UNIT_BINS  := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-plain test-san unit e2e run clean style banned bench

@@ -21,22 +21,22 @@ struct store;
 
 /* What the inbox did with a POST. The first ones are accepted (202), the rest refused. */
 enum inbox_result {
-	INBOX_HANDLED,          /* 202: a handler did something */
-	INBOX_IGNORED,          /* 202: nothing to do (unknown type, not for us...) */
-	INBOX_DUPLICATE,        /* 202: the activity id was seen before */
-	INBOX_UNKNOWN_DELETE,   /* 202: Delete of an actor never seen */
-	INBOX_ACCEPTED_N,       /* (the boundary, not a result) */
+	INBOX_HANDLED,	      /* 202: a handler did something */
+	INBOX_IGNORED,	      /* 202: nothing to do (unknown type, not for us...) */
+	INBOX_DUPLICATE,      /* 202: the activity id was seen before */
+	INBOX_UNKNOWN_DELETE, /* 202: Delete of an actor never seen */
+	INBOX_ACCEPTED_N,     /* (the boundary, not a result) */
 	INBOX_CONTENT_TYPE = INBOX_ACCEPTED_N, /* 415 */
-	INBOX_NO_STATEMENT,     /* 404 */
-	INBOX_BAD_ACTIVITY,     /* 400: not JSON, or not an activity */
-	INBOX_BAD_ACTOR,        /* 400: actor is not an http(s) URL */
-	INBOX_BLOCKED,          /* 403: the actor's domain is blocked */
-	INBOX_SIGNATURE,        /* 400/401: missing, malformed or wrong HTTP Signature */
-	INBOX_KEY_UNAVAILABLE,  /* 503: the signer's key could not be fetched now */
-	INBOX_NOT_ACTOR,        /* 401: the signer is not the activity's actor */
-	INBOX_FORBIDDEN,        /* 403/400: the handler refused (closed statement, Move...) */
-	INBOX_RETRY,            /* 503: the handler asked for a retry */
-	INBOX_STORAGE,          /* 503: the store failed */
+	INBOX_NO_STATEMENT,		       /* 404 */
+	INBOX_BAD_ACTIVITY,		       /* 400: not JSON, or not an activity */
+	INBOX_BAD_ACTOR,		       /* 400: actor is not an http(s) URL */
+	INBOX_BLOCKED,			       /* 403: the actor's domain is blocked */
+	INBOX_SIGNATURE,       /* 400/401: missing, malformed or wrong HTTP Signature */
+	INBOX_KEY_UNAVAILABLE, /* 503: the signer's key could not be fetched now */
+	INBOX_NOT_ACTOR,       /* 401: the signer is not the activity's actor */
+	INBOX_FORBIDDEN,       /* 403/400: the handler refused (closed statement, Move...) */
+	INBOX_RETRY,	       /* 503: the handler asked for a retry */
+	INBOX_STORAGE,	       /* 503: the store failed */
 	INBOX_RESULTS_N
 };
 

@@ -24,20 +24,20 @@
 #include "util/url.h"
 #include "util/utf8.h"
 
-#define ADMIN_REALM "Basic realm=\"undersigned admin\", charset=\"UTF-8\""
+#define ADMIN_REALM	      "Basic realm=\"undersigned admin\", charset=\"UTF-8\""
 #define ADMIN_TOKEN_MIN_CHARS 16
-#define ADMIN_CSRF_BYTES 24
+#define ADMIN_CSRF_BYTES      24
 
 static const char admin_css[] =
-	":root{color-scheme:light dark}"
-	"body{font:1rem/1.5 system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:0 1rem}"
-	"h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem}"
-	".notice{padding:.5rem 1rem;border-left:4px solid #2e6b4f;background:#eef6f1;color:#1b1b1b}"
-	".sig{border:1px solid #bbb;border-radius:.3rem;padding:.5rem 1rem;margin:.75rem 0}"
-	".sig dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:.5rem 0}"
-	".sig dt{color:#666}.sig dd{margin:0;overflow-wrap:anywhere}"
-	"form{display:flex;gap:.5rem}button{font:inherit;padding:.3rem 1rem}"
-	".ok{color:#2e6b4f}.no{color:#a33}";
+    ":root{color-scheme:light dark}"
+    "body{font:1rem/1.5 system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:0 1rem}"
+    "h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem}"
+    ".notice{padding:.5rem 1rem;border-left:4px solid #2e6b4f;background:#eef6f1;color:#1b1b1b}"
+    ".sig{border:1px solid #bbb;border-radius:.3rem;padding:.5rem 1rem;margin:.75rem 0}"
+    ".sig dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:.5rem 0}"
+    ".sig dt{color:#666}.sig dd{margin:0;overflow-wrap:anywhere}"
+    "form{display:flex;gap:.5rem}button{font:inherit;padding:.3rem 1rem}"
+    ".ok{color:#2e6b4f}.no{color:#a33}";
 
 /* ---- who may ask ---- */
 
@@ -48,7 +48,7 @@ static bool ip_is_loopback(const char *ip)
 
 bool admin_request_local(const struct request *req)
 {
-	/* A reverse proxy on the same machine connects from loopback: its requests are not local. */
+	/* A reverse proxy on this machine connects from loopback: its requests are not local. */
 	if (request_header(req, "X-Forwarded-For") || request_header(req, "Forwarded") ||
 	    request_header(req, "X-Real-IP"))
 		return false;
@@ -104,7 +104,8 @@ static bool token_presented(const char *token, const char *auth)
 		const char *colon = memchr(dec, ':', dec_len);
 
 		if (colon)
-			ok = secret_eq(colon + 1, dec_len - (size_t)((const unsigned char *)colon + 1 - dec),
+			ok = secret_eq(colon + 1,
+				       dec_len - (size_t)((const unsigned char *)colon + 1 - dec),
 				       token);
 	}
 	free(dec);
@@ -194,8 +195,8 @@ static int add_signature(struct buf *b, const struct config *cfg, const struct s
 	time_to_iso((time_t)g->signed_at, when);
 	bad |= buf_printf(b, "<section class=\"sig\" id=\"sig-%lld\">\n<h3>", (long long)g->id);
 	bad |= add_cut(b, g->name, LIMIT_NAME_DISPLAY_CHARS);
-	bad |= buf_printf(b, " <small>#%lld</small></h3>\n<dl>\n<dt>Type</dt><dd>",
-			  (long long)g->id);
+	bad |=
+	    buf_printf(b, " <small>#%lld</small></h3>\n<dl>\n<dt>Type</dt><dd>", (long long)g->id);
 	bad |= add_cut(b, g->actor_type ? g->actor_type : "unknown", 64);
 	bad |= buf_addstr(b, "</dd>\n<dt>Handle</dt><dd>");
 	if (g->handle && *g->handle) {
@@ -211,21 +212,22 @@ static int add_signature(struct buf *b, const struct config *cfg, const struct s
 	bad |= add_link(b, g->actor_id);
 	bad |= buf_addstr(b, "</dd>\n<dt>Domain check</dt><dd>");
 	bad |= buf_addstr(b, g->domain_verified
-				     ? "<span class=\"ok\">domain verified</span> (its website links "
-				       "back, or its handle is on its own domain)"
-				     : "<span class=\"no\">not verified</span>");
+				 ? "<span class=\"ok\">domain verified</span> (its website links "
+				   "back, or its handle is on its own domain)"
+				 : "<span class=\"no\">not verified</span>");
 	bad |= buf_addstr(b, "</dd>\n<dt>Signed</dt><dd>");
 	bad |= buf_add_html(b, when);
 	bad |= buf_addstr(b, " by ");
 	bad |= buf_add_html(b, nz(g->how));
 	bad |= buf_addstr(b, "</dd>\n<dt>Proof</dt><dd>");
 	if (g->actor_id)
-		bad |= buf_printf(b, "<a href=\"proof/%lld\">the signed request (JSON)</a>",
+		bad |= buf_printf(b, "<a href=\"/admin/proof/%lld\">the signed request (JSON)</a>",
 				  (long long)g->id);
 	else
 		bad |= buf_addstr(b, "none (imported)");
-	bad |= buf_printf(b, "</dd>\n</dl>\n<form method=\"post\" action=\"signatures/%lld\">\n"
-			     "<input type=\"hidden\" name=\"csrf\" value=\"",
+	bad |= buf_printf(b,
+			  "</dd>\n</dl>\n<form method=\"post\" action=\"/admin/signatures/%lld\">\n"
+			  "<input type=\"hidden\" name=\"csrf\" value=\"",
 			  (long long)g->id);
 	bad |= buf_add_html(b, nz(cfg->admin_csrf));
 	bad |= buf_addstr(b, "\">\n<input type=\"hidden\" name=\"statement\" value=\"");
@@ -246,12 +248,13 @@ char *admin_page(const struct config *cfg, const struct admin_section *sections,
 	for (size_t i = 0; i < n; i++)
 		total += sections[i].total_pending;
 	buf_init(&b, LIMIT_PAGE_HTML_BYTES);
-	bad |= buf_addstr(&b, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-			      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-			      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
-			      "'none'; style-src 'unsafe-inline'; form-action 'self'\">\n"
-			      "<meta name=\"robots\" content=\"noindex\">\n"
-			      "<title>Pending signatures \xc2\xb7 ");
+	bad |= buf_addstr(
+	    &b, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+		"'none'; style-src 'unsafe-inline'; form-action 'self'\">\n"
+		"<meta name=\"robots\" content=\"noindex\">\n"
+		"<title>Pending signatures \xc2\xb7 ");
 	bad |= buf_add_html(&b, nz(cfg->authority));
 	bad |= buf_addstr(&b, "</title>\n<style>");
 	bad |= buf_addstr(&b, admin_css);
@@ -263,8 +266,9 @@ char *admin_page(const struct config *cfg, const struct admin_section *sections,
 		bad |= add_cut(&b, notice, 300);
 		bad |= buf_addstr(&b, "</p>\n");
 	}
-	bad |= buf_printf(&b, "<p>%lld pending in all. Approving or rejecting here does what "
-			      "<code>undersigned signatures approve|reject</code> does.</p>\n",
+	bad |= buf_printf(&b,
+			  "<p>%lld pending in all. Approving or rejecting here does what "
+			  "<code>undersigned signatures approve|reject</code> does.</p>\n",
 			  (long long)total);
 	for (size_t i = 0; i < n && !bad; i++) {
 		const struct admin_section *sec = &sections[i];
@@ -274,8 +278,9 @@ char *admin_page(const struct config *cfg, const struct admin_section *sections,
 		bad |= buf_addstr(&b, " <small>(<code>");
 		bad |= buf_add_html(&b, nz(sec->s->slug));
 		bad |= buf_printf(&b, "</code>, policy %s)</small></h2>\n",
-				  str_eq(sec->s->policy, "review")   ? "review" :
-				  str_eq(sec->s->policy, "closed")   ? "closed" : "open");
+				  str_eq(sec->s->policy, "review")   ? "review"
+				  : str_eq(sec->s->policy, "closed") ? "closed"
+								     : "open");
 		if (!sec->n) {
 			bad |= buf_addstr(&b, "<p>No pending signatures.</p>\n");
 			continue;
@@ -283,8 +288,9 @@ char *admin_page(const struct config *cfg, const struct admin_section *sections,
 		for (size_t k = 0; k < sec->n && !bad; k++)
 			bad |= add_signature(&b, cfg, sec->s, &sec->pending[k]);
 		if (sec->total_pending > (int64_t)sec->n)
-			bad |= buf_printf(&b, "<p>\xe2\x80\xa6 and %lld more: decide these first, "
-					      "or use <code>undersigned signatures list</code>.</p>\n",
+			bad |= buf_printf(&b,
+					  "<p>\xe2\x80\xa6 and %lld more: decide these first, "
+					  "or use <code>undersigned signatures list</code>.</p>\n",
 					  (long long)(sec->total_pending - (int64_t)sec->n));
 	}
 	bad |= buf_addstr(&b, "</main>\n</body>\n</html>\n");
@@ -411,18 +417,21 @@ static void admin_decide(struct ctx *ctx, const struct request *req, const char 
 		goto out;
 	}
 	csrf = form_value(req, "csrf");
-	if (!csrf || !ctx->cfg->admin_csrf || !secret_eq(csrf, strlen(csrf), ctx->cfg->admin_csrf)) {
+	if (!csrf || !ctx->cfg->admin_csrf ||
+	    !secret_eq(csrf, strlen(csrf), ctx->cfg->admin_csrf)) {
 		log_warn("event=admin_refused ip=%s path=%s status=403 msg=%s", req->remote_ip,
 			 req->path, "CSRF token missing or stale");
-		reply_error(out, 403, "the form is stale or not ours (CSRF token): reload the admin "
-				      "page and try again");
+		reply_error(out, 403,
+			    "the form is stale or not ours (CSRF token): reload the admin "
+			    "page and try again");
 		goto out;
 	}
 	slug = form_value(req, "statement");
 	action = form_value(req, "action");
 	to = str_eq(action, "approve") ? "approved" : str_eq(action, "reject") ? "rejected" : NULL;
 	if (!to || !slug || !str_to_i64(id_text, &id)) {
-		reply_error(out, 400, "expected action=approve or reject, statement and a signature id");
+		reply_error(out, 400,
+			    "expected action=approve or reject, statement and a signature id");
 		goto out;
 	}
 	rc = store_statement_get(ctx->store, slug, &s, &err);
@@ -574,7 +583,8 @@ int admin_csrf_new(char **out, struct err *err)
 
 	*out = NULL;
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return errorf(err, ERR_IO, "no randomness for the admin forms: %s", strerror(errno));
+		return errorf(err, ERR_IO, "no randomness for the admin forms: %s",
+			      strerror(errno));
 	s = xmalloc(sizeof(raw) * 2 + 1);
 	for (size_t i = 0; i < sizeof(raw); i++) {
 		s[2 * i] = hex[raw[i] >> 4];

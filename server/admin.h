@@ -47,9 +47,9 @@ struct admin_section {
 
 /*
  * The admin page (pure): each section's pending signatures with their forms
- * (POST admin/signatures/ID, fields csrf, statement, action=approve|reject),
+ * (POST /admin/signatures/ID, fields csrf, statement, action=approve|reject),
  * and notice (may be NULL) on top. Every string is escaped; links are
- * relative, so the page works through an SSH tunnel too. Caller frees; NULL
+ * path-absolute (no host), so the page works through an SSH tunnel too. Caller frees; NULL
  * only past LIMIT_PAGE_HTML_BYTES.
  */
 char *admin_page(const struct config *cfg, const struct admin_section *sections, size_t n,

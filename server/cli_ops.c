@@ -109,7 +109,8 @@ static void print_when(int64_t t)
 /* The per-inbox table; at most max rows (0: all), the ones not delivered first. */
 static void print_table(const struct delivery_report *r, size_t max)
 {
-	static const char *const order[] = { "dead", "retrying", "queued", "dropped", "delivered" };
+	static const char *const order[] = { "dead",   "retrying", "sending",
+					     "queued", "dropped",  "delivered" };
 	size_t shown = 0;
 
 	printf("%-9s %4s %4s %-20s %-20s %s\n", "STATE", "HTTP", "TRY", "LAST ATTEMPT",
@@ -122,7 +123,8 @@ static void print_table(const struct delivery_report *r, size_t max)
 			if (!str_eq(d->state, order[k]))
 				continue;
 			if (max && shown == max) {
-				printf("... and %zu more (without --watch: all of them)\n", r->n - shown);
+				printf("... and %zu more (without --watch: all of them)\n",
+				       r->n - shown);
 				return;
 			}
 			/* A stranger's URL: no terminal escapes. */
@@ -210,14 +212,16 @@ int cli_deliveries(int argc, char **argv)
 		rc = report(st, s, true, 0, &running);
 		goto out;
 	}
-	/* Until the queue is empty (or Ctrl-C): redrawn on a terminal, a line a second otherwise. */
+	/* Until the queue is empty (or Ctrl-C): redrawn on a terminal, plain lines otherwise. */
 	for (;;) {
-		struct timespec pause = { WATCH_INTERVAL_MS / 1000, (WATCH_INTERVAL_MS % 1000) * 1000000L };
+		struct timespec pause = { WATCH_INTERVAL_MS / 1000,
+					  (WATCH_INTERVAL_MS % 1000) * 1000000L };
 		char now[TIME_STR_MAX];
 
 		time_to_iso(time(NULL), now);
 		if (tty)
-			printf("\033[H\033[J%s  (Ctrl-C to stop watching; deliveries go on)\n", now);
+			printf("\033[H\033[J%s  (Ctrl-C to stop watching; deliveries go on)\n",
+			       now);
 		else
 			printf("%s\n", now);
 		if ((rc = report(st, s, tty, WATCH_ROWS, &running)))

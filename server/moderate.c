@@ -10,7 +10,7 @@
 
 /* The batch window for edits of the post when serve did not record one (serve's default). */
 #define DEFAULT_UPDATE_INTERVAL_S 300
-#define MAX_UPDATE_INTERVAL_S 86400
+#define MAX_UPDATE_INTERVAL_S	  86400
 
 int moderate_check(const struct signatory *g, const char *to, struct err *err)
 {

@@ -96,7 +96,8 @@ static int quick_check(sqlite3 *db, const char *path, struct err *err)
 
 	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) != SQLITE_OK ||
 	    sqlite3_step(s) != SQLITE_ROW) {
-		rc = errorf(err, ERR_INVALID, "%s: cannot be checked: %s", path, sqlite3_errmsg(db));
+		rc =
+		    errorf(err, ERR_INVALID, "%s: cannot be checked: %s", path, sqlite3_errmsg(db));
 		goto out;
 	}
 	v = sqlite3_column_text(s, 0);
@@ -145,8 +146,9 @@ int store_backup(struct store *st, const char *to, struct err *err)
 		goto out;
 	/* No replace: a file that appeared meanwhile is not overwritten. */
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, to, RENAME_NOREPLACE) < 0) {
-		rc = errno == EEXIST ? errorf(err, ERR_EXISTS, "%s exists already: give a new file name", to)
-				     : errorf(err, ERR_IO, "%s: %s", to, strerror(errno));
+		rc = errno == EEXIST
+			 ? errorf(err, ERR_EXISTS, "%s exists already: give a new file name", to)
+			 : errorf(err, ERR_IO, "%s: %s", to, strerror(errno));
 		goto out;
 	}
 	rc = sync_path(dir, O_RDONLY | O_DIRECTORY, err);
@@ -227,11 +229,11 @@ int store_restore(const char *from, const char *db_path, struct err *err)
 		}
 		if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
 			rc = errno == EWOULDBLOCK
-				     ? errorf(err, ERR_RETRY,
-					      "%s is in use by a running server: stop it first "
-					      "(e.g. systemctl stop undersigned), then restore",
-					      db_path)
-				     : errorf(err, ERR_IO, "%s: lock: %s", db_path, strerror(errno));
+				 ? errorf(err, ERR_RETRY,
+					  "%s is in use by a running server: stop it first "
+					  "(e.g. systemctl stop undersigned), then restore",
+					  db_path)
+				 : errorf(err, ERR_IO, "%s: lock: %s", db_path, strerror(errno));
 			goto out;
 		}
 	} else {

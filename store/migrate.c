@@ -299,6 +299,25 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER gen_quotes_upd AFTER UPDATE ON quotes" DB_GEN_BUMP("NEW.statement_id")
 #undef DB_GEN_BUMP
 	"PRAGMA user_version = 5;",
+
+	/*
+	 * 6: the delivery log: per statement (0: the instance actor or an
+	 * organisation) and inbox, the last outcome of a delivery, written with
+	 * it (queue.c); `undersigned deliveries` reads it. One row per pair, so
+	 * it stays as small as the audiences. A statement's rows go with it.
+	 */
+	"CREATE TABLE delivery_log ("
+	"  statement_id INTEGER NOT NULL,"
+	"  inbox TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'dead', 'dropped')),"
+	"  status INTEGER NOT NULL DEFAULT 0,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (statement_id, inbox)"
+	") WITHOUT ROWID;"
+	"CREATE TRIGGER delivery_log_statement_gone AFTER DELETE ON statements"
+	"  BEGIN DELETE FROM delivery_log WHERE statement_id = OLD.id; END;"
+	"PRAGMA user_version = 6;",
 };
 
 #define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -262,13 +262,14 @@ int store_delivery_done(struct store *st, int64_t id, int status, struct err *er
 	bool found;
 	int rc;
 
-	(void)status; /* a delivered row is gone; the status is only for the caller's log */
 	if ((rc = db_begin(st, DB_WRITE, err)))
 		return rc;
 	if ((rc = delivery_lookup(st, id, &inbox, &body_id, &found, err)))
 		goto out;
 	if (found &&
-	    ((rc = run_id(st, "DELETE FROM deliveries WHERE id = ?1", id, NULL, err,
+	    ((rc = db_delivery_log(st, id, NULL, status ? "delivered" : "dropped", status,
+				   (int64_t)time(NULL), err)) ||
+	     (rc = run_id(st, "DELETE FROM deliveries WHERE id = ?1", id, NULL, err,
 			  "finish delivery")) ||
 	     (rc = run_id(st,
 			  "DELETE FROM delivery_bodies WHERE id = ?1"
@@ -289,16 +290,24 @@ int store_delivery_retry(struct store *st, int64_t id, int status, int64_t next_
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if ((rc = db_prepare(st,
+	if ((rc = db_begin(st, DB_WRITE, err)))
+		return rc;
+	if ((rc = db_delivery_log(st, id, NULL, "retry", status, (int64_t)time(NULL), err)) ||
+	    (rc = db_prepare(st,
 			     "UPDATE deliveries SET attempts = attempts + 1, last_status = ?2,"
 			     " next_attempt_at = ?3, lease_until = NULL WHERE id = ?1",
 			     &q, err)))
-		return rc;
+		goto out;
 	if (sqlite3_bind_int64(q, 1, id) || sqlite3_bind_int(q, 2, status) ||
 	    sqlite3_bind_int64(q, 3, next_attempt_at))
 		rc = db_fail(st, err, "reschedule delivery");
 	else
 		rc = db_step_done(st, q, err, "reschedule delivery");
+	if (!rc)
+		rc = db_commit(st, err);
+out:
+	if (rc)
+		db_rollback(st);
 	db_finish(st, q);
 	return rc;
 }
@@ -335,6 +344,8 @@ int store_delivery_dead(struct store *st, int64_t id, int status, struct err *er
 	 * This row, and the other queued deliveries to the same inbox that no
 	 * worker holds right now: they would only fail the same way.
 	 */
+	if ((rc = db_delivery_log(st, id, inbox, "dead", status, now, err)))
+		goto out;
 	if ((rc = db_prepare(st,
 			     "DELETE FROM deliveries WHERE id = ?1 OR (inbox = ?2"
 			     " AND (lease_until IS NULL OR lease_until <= ?3))",

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/mem.h"
 #include "util/str.h"
@@ -23,16 +24,17 @@ int db_delivery_log(struct store *st, int64_t id, const char *inbox, const char 
 	 * inbox that no worker holds (store_delivery_dead drops those with it).
 	 * Only the row itself had an attempt now.
 	 */
-	if ((rc = db_prepare(st,
-			     "INSERT INTO delivery_log (statement_id, inbox, outcome, status, attempts, at)"
-			     " SELECT coalesce(b.statement_id, 0), d.inbox, ?3, ?4,"
-			     "  d.attempts + (d.id = ?1), ?5"
-			     " FROM deliveries d JOIN delivery_bodies b ON b.id = d.body_id"
-			     " WHERE d.id = ?1 OR (?2 IS NOT NULL AND d.inbox = ?2"
-			     "  AND (d.lease_until IS NULL OR d.lease_until <= ?5))"
-			     " ON CONFLICT (statement_id, inbox) DO UPDATE SET outcome = excluded.outcome,"
-			     "  status = excluded.status, attempts = excluded.attempts, at = excluded.at",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st,
+		 "INSERT INTO delivery_log (statement_id, inbox, outcome, status, attempts, at)"
+		 " SELECT coalesce(b.statement_id, 0), d.inbox, ?3, ?4,"
+		 "  d.attempts + (d.id = ?1), ?5"
+		 " FROM deliveries d JOIN delivery_bodies b ON b.id = d.body_id"
+		 " WHERE d.id = ?1 OR (?2 IS NOT NULL AND d.inbox = ?2"
+		 "  AND (d.lease_until IS NULL OR d.lease_until <= ?5))"
+		 " ON CONFLICT (statement_id, inbox) DO UPDATE SET outcome = excluded.outcome,"
+		 "  status = excluded.status, attempts = excluded.attempts, at = excluded.at",
+		 &q, err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, id) || db_bind_text(q, 2, inbox) ||
 	    db_bind_text(q, 3, outcome) || sqlite3_bind_int(q, 4, status) ||
@@ -83,12 +85,14 @@ static int report_queued(struct store *st, int64_t statement_id, struct delivery
 	*since = 0;
 	if ((rc = db_prepare(st,
 			     "SELECT d.inbox, max(d.attempts), min(d.next_attempt_at),"
-			     " max(d.last_status), count(*), min(d.created)"
+			     " max(d.last_status), count(*), min(d.created),"
+			     " max(coalesce(d.lease_until, 0) > ?2)"
 			     " FROM deliveries d JOIN delivery_bodies b ON b.id = d.body_id"
 			     " WHERE coalesce(b.statement_id, 0) = ?1 GROUP BY d.inbox",
 			     &q, err)))
 		return rc;
-	if (sqlite3_bind_int64(q, 1, statement_id)) {
+	if (sqlite3_bind_int64(q, 1, statement_id) ||
+	    sqlite3_bind_int64(q, 2, (int64_t)time(NULL))) {
 		rc = db_fail(st, err, "delivery report");
 		goto out;
 	}
@@ -100,7 +104,10 @@ static int report_queued(struct store *st, int64_t statement_id, struct delivery
 		d->attempts = sqlite3_column_int(q, 1);
 		d->next_at = sqlite3_column_int64(q, 2);
 		d->status = sqlite3_column_int(q, 3);
-		d->state = d->attempts > 0 ? "retrying" : "queued";
+		/* Leased: a worker is sending it now (next attempt: when the lease ends). */
+		d->state = sqlite3_column_int(q, 6) ? "sending"
+			   : d->attempts > 0	    ? "retrying"
+						    : "queued";
 		r->pending += sqlite3_column_int64(q, 4);
 		if (!*since || created < *since)
 			*since = created;
@@ -139,7 +146,7 @@ static int report_logged(struct store *st, int64_t statement_id, int64_t since,
 		queued = n_queued ? bsearch(&key, r->items, n_queued, sizeof(*r->items), status_cmp)
 				  : NULL;
 		if (queued) {
-			/* Still queued for a later activity: that is its state; keep when it last went. */
+			/* Queued for a later activity: that is its state; keep its last attempt. */
 			queued->at = at;
 			continue;
 		}
@@ -148,10 +155,10 @@ static int report_logged(struct store *st, int64_t statement_id, int64_t since,
 		d->status = sqlite3_column_int(q, 2);
 		d->attempts = sqlite3_column_int(q, 3);
 		d->at = at;
-		d->state = str_eq(outcome, "delivered") ? "delivered" :
-			   str_eq(outcome, "dead")      ? "dead" :
-			   str_eq(outcome, "dropped")   ? "dropped" :
-							  "retrying";
+		d->state = str_eq(outcome, "delivered") ? "delivered"
+			   : str_eq(outcome, "dead")	? "dead"
+			   : str_eq(outcome, "dropped") ? "dropped"
+							: "retrying";
 		if (since && at >= since && !str_eq(d->state, "retrying"))
 			r->fanout_done++;
 	}
@@ -188,7 +195,8 @@ out:
 		return rc;
 	}
 	out->fanout_total = out->fanout_done + (int64_t)n_queued;
-	qsort(out->items, out->n, sizeof(*out->items), status_cmp);
+	if (out->n)
+		qsort(out->items, out->n, sizeof(*out->items), status_cmp);
 	for (size_t i = 0; i < out->n; i++) {
 		const char *s = out->items[i].state;
 
@@ -198,7 +206,7 @@ out:
 			out->dead++;
 		else if (str_eq(s, "retrying"))
 			out->retrying++;
-		else if (str_eq(s, "queued"))
+		else if (str_eq(s, "queued") || str_eq(s, "sending"))
 			out->queued++;
 	}
 	return 0;
@@ -274,7 +282,7 @@ static int count_statements(struct store *st, struct store_stats *s, struct err 
 }
 
 const char *const store_sig_states[STORE_SIG_STATES] = { "pending", "approved", "rejected",
-							  "withdrawn" };
+							 "withdrawn" };
 
 int store_stats_get(struct store *st, struct store_stats *out, struct err *err)
 {

@@ -502,13 +502,14 @@ void store_server_unlock(int fd);
 
 /*
  * The deliveries of one statement (0: the instance actor and organisations),
- * one item per inbox: queued or retrying when rows to it are in the queue,
- * else the last outcome the delivery log kept (delivered, dead, dropped).
+ * one item per inbox: queued, sending (a worker holds it now) or retrying
+ * when rows to it are in the queue, else the last outcome the delivery log
+ * kept (delivered, dead, dropped).
  * The log keeps one row per (statement, inbox), replaced by each outcome.
  */
 struct delivery_status {
 	char *inbox;
-	const char *state; /* "queued", "retrying", "delivered", "dead", "dropped"; static */
+	const char *state; /* queued, sending, retrying, delivered, dead, dropped; static */
 	int status;        /* last HTTP status, 0 when none */
 	int attempts;
 	int64_t at;        /* when it was last attempted (0: never) */
@@ -517,7 +518,7 @@ struct delivery_status {
 struct delivery_report {
 	struct delivery_status *items; /* sorted by inbox */
 	size_t n;
-	int64_t queued, retrying, delivered, dead; /* items by state */
+	int64_t queued, retrying, delivered, dead; /* items by state (sending counts as queued) */
 	int64_t pending;    /* rows in the queue (an inbox may have several) */
 	/*
 	 * The fan-out under way: inboxes done (delivered, dead or dropped) since

@@ -40,9 +40,18 @@ static void put_escaped(struct line *l, unsigned char c)
 	static const char hex[] = "0123456789abcdef";
 
 	switch (c) {
-	case '\n': put(l, '\\'); put(l, 'n'); return;
-	case '\r': put(l, '\\'); put(l, 'r'); return;
-	case '\t': put(l, '\\'); put(l, 't'); return;
+	case '\n':
+		put(l, '\\');
+		put(l, 'n');
+		return;
+	case '\r':
+		put(l, '\\');
+		put(l, 'r');
+		return;
+	case '\t':
+		put(l, '\\');
+		put(l, 't');
+		return;
 	default:
 		put(l, '\\');
 		put(l, 'x');
@@ -136,27 +145,28 @@ static void format_one(char *out, size_t size, const char *spec, char conv, enum
 		default: snprintf(out, size, spec, va_arg(*ap, unsigned int)); break;
 		}
 		break;
-	case 'c':
-		snprintf(out, size, spec, va_arg(*ap, int));
-		break;
+	case 'c': snprintf(out, size, spec, va_arg(*ap, int)); break;
 	case 's': {
 		const char *s = va_arg(*ap, const char *);
 
 		snprintf(out, size, spec, s ? s : "(null)");
 		break;
 	}
-	case 'p':
-		snprintf(out, size, spec, va_arg(*ap, void *));
-		break;
-	case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A':
+	case 'p': snprintf(out, size, spec, va_arg(*ap, void *)); break;
+	case 'f':
+	case 'F':
+	case 'e':
+	case 'E':
+	case 'g':
+	case 'G':
+	case 'a':
+	case 'A':
 		if (len == LEN_BIG_L)
 			snprintf(out, size, spec, va_arg(*ap, long double));
 		else
 			snprintf(out, size, spec, va_arg(*ap, double));
 		break;
-	default:
-		snprintf(out, size, "?");
-		break;
+	default: snprintf(out, size, "?"); break;
 	}
 }
 #pragma GCC diagnostic pop
