@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 struct store;
+struct store_pool;
 struct deliver;
 struct keycache;
 struct pagecache;
@@ -32,6 +33,7 @@ struct ctx {
 	struct keycache *keys;   /* signers' keys kept parsed, shared; NULL parses each time */
 	struct metrics *metrics; /* counters for /metrics, shared; NULL counts nothing */
 	struct pagecache *pages; /* rendered statement pages (server/pagecache.h), shared; NULL: none */
+	struct store_pool *pool; /* the HTTP threads' store, for shared write batches; may be NULL */
 };
 
 #endif

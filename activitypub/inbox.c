@@ -85,6 +85,7 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 {
 	struct statement *owner = NULL;
 	struct remote_actor *signer = NULL;
+	struct store *own = NULL; /* this thread's connection while ctx->store is the writer */
 	struct activity a = { 0 };
 	struct err err;
 	char host[256];
@@ -136,6 +137,19 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 		refuse(ctx, out, req, 401, INBOX_NOT_ACTOR, "the signer is not the activity's actor");
 		goto out;
 	}
+	/*
+	 * Likes and boosts only touch the store (no fetch inside): their writes
+	 * join the pool's shared batch, one commit and one fsync for many.
+	 */
+	if (ctx->pool && (str_eq(a.type, "Like") || str_eq(a.type, "Announce"))) {
+		own = ctx->store;
+		if (store_pool_writer_enter(ctx->pool, &ctx->store, &err)) {
+			ctx->store = own;
+			own = NULL;
+			refuse(ctx, out, req, 503, INBOX_STORAGE, err.msg);
+			goto out;
+		}
+	}
 	store_inbox_revive_host(ctx->store, host, NULL);
 	rc = store_activity_seen(ctx->store, a.id, &first, &err);
 	if (rc) {
@@ -174,6 +188,16 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 		break;
 	}
 out:
+	if (own) {
+		struct store *w = ctx->store;
+
+		ctx->store = own;
+		/* The answer waits for the batch's commit and fsync; a failed one is no 2xx. */
+		if (store_pool_writer_leave(ctx->pool, w, true, own, &err) && out->status < 300) {
+			reply_release(out);
+			refuse(ctx, out, req, 503, INBOX_STORAGE, err.msg);
+		}
+	}
 	activity_release(&a);
 	remote_actor_free(signer);
 	statement_free(owner);

@@ -18,6 +18,10 @@
 #define DB_APPLICATION_ID 1433298003
 /* A pool connection checkpoints once the WAL holds this many pages (4 MiB at 4 KiB). */
 #define DB_CHECKPOINT_FRAMES 1000
+/* Sections written into one shared write batch at most (see store_pool_writer_enter). */
+#define DB_BATCH_MAX 64
+/* A shared write batch stays open for others to join this long at most (microseconds). */
+#define DB_BATCH_WINDOW_US 2000
 /* Wait this long for another connection's write lock before failing. */
 #define DB_BUSY_TIMEOUT_MS 5000
 

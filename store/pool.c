@@ -9,9 +9,15 @@
  * everyone who asked before it started; those who ask while it runs wait
  * for the next one, which covers all of them at once. Under load, one fsync
  * serves as many commits as there are threads.
+ *
+ * Shared write batches go further: one more connection, the writer, keeps
+ * a transaction open while threads take turns writing into it (each in its
+ * own savepoint), and the last one of a run commits for all: one commit,
+ * each hot page written once, one fsync, for up to DB_BATCH_MAX requests.
  */
 #include "store/db.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -29,6 +35,20 @@ struct store_pool {
 	uint64_t sync_asked, sync_done;
 	bool syncing;
 	int wal_frames; /* in the WAL after the last commit of a pool connection */
+	/* The shared write batch, under lock. */
+	struct store *writer;
+	pthread_cond_t writer_free, batch_done;
+	bool writer_busy;        /* a thread is between enter and leave */
+	unsigned writers_waiting;
+	struct batch *open;      /* the writer's open transaction, or NULL */
+};
+
+/* One transaction of the writer, shared by the sections written into it. */
+struct batch {
+	unsigned members; /* sections that joined and have not yet seen the end */
+	size_t sections;  /* sections written */
+	struct timespec deadline; /* committed by then at the latest */
+	bool done, failed;
 };
 
 /*
@@ -78,6 +98,20 @@ int store_pool_open(const char *path, size_t n, struct store_pool **out, struct 
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->freed, NULL);
 	pthread_cond_init(&p->synced, NULL);
+	pthread_cond_init(&p->writer_free, NULL);
+	{
+		pthread_condattr_t ca;
+
+		/* Batch deadlines are on the monotonic clock. */
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&p->batch_done, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	if ((rc = store_open(path, &p->writer, err)) ||
+	    (rc = db_exec(p->writer, "PRAGMA synchronous=NORMAL", err)))
+		goto out;
+	sqlite3_wal_hook(p->writer->db, on_wal_commit, p);
 	for (size_t i = 0; i < n; i++) {
 		if ((rc = store_open(path, &p->all[i], err)))
 			goto out;
@@ -108,14 +142,12 @@ struct store *store_pool_get(struct store_pool *pool)
 	return st;
 }
 
-int store_pool_durable(struct store_pool *pool, struct store *st, struct err *err)
+/* Make every commit written so far durable: lead an fsync of the WAL through st, or wait for one. */
+static int pool_sync(struct store_pool *pool, struct store *st, struct err *err)
 {
-	int64_t changes = sqlite3_total_changes64(st->db);
 	uint64_t ticket;
 	int rc = 0;
 
-	if (changes == st->changes)
-		return 0;
 	pthread_mutex_lock(&pool->lock);
 	/* Our commits are written to the WAL already: any fsync that starts after now covers them. */
 	ticket = ++pool->sync_asked;
@@ -143,8 +175,139 @@ int store_pool_durable(struct store_pool *pool, struct store *st, struct err *er
 			break;
 	}
 	pthread_mutex_unlock(&pool->lock);
+	return rc;
+}
+
+int store_pool_durable(struct store_pool *pool, struct store *st, struct err *err)
+{
+	int64_t changes = sqlite3_total_changes64(st->db);
+	int rc;
+
+	if (changes == st->changes)
+		return 0;
+	rc = pool_sync(pool, st, err);
 	if (!rc)
 		st->changes = changes;
+	return rc;
+}
+
+int store_pool_writer_enter(struct store_pool *pool, struct store **w, struct err *err)
+{
+	bool begin;
+	int rc = 0;
+
+	*w = NULL;
+	pthread_mutex_lock(&pool->lock);
+	pool->writers_waiting++;
+	while (pool->writer_busy)
+		pthread_cond_wait(&pool->writer_free, &pool->lock);
+	pool->writers_waiting--;
+	pool->writer_busy = true;
+	begin = !pool->open;
+	pthread_mutex_unlock(&pool->lock);
+	/* Only the thread holding writer_busy touches the writer connection. */
+	if (begin)
+		rc = db_exec(pool->writer, "BEGIN IMMEDIATE", err);
+	if (!rc)
+		rc = db_exec(pool->writer, "SAVEPOINT section", err);
+	pthread_mutex_lock(&pool->lock);
+	if (rc && begin) {
+		db_rollback(pool->writer);
+	} else if (rc) {
+		/* No savepoint in the open batch: end it here, or its members would wait forever. */
+		struct err cerr;
+		bool failed = db_exec(pool->writer, "COMMIT", &cerr) != 0;
+
+		if (failed)
+			db_rollback(pool->writer);
+		pool->open->done = true;
+		pool->open->failed = failed;
+		pool->open = NULL;
+		pthread_cond_broadcast(&pool->batch_done);
+	} else {
+		if (begin) {
+			pool->open = xcalloc(1, sizeof(*pool->open));
+			clock_gettime(CLOCK_MONOTONIC, &pool->open->deadline);
+			pool->open->deadline.tv_nsec += DB_BATCH_WINDOW_US * 1000L;
+			if (pool->open->deadline.tv_nsec >= 1000000000L) {
+				pool->open->deadline.tv_sec++;
+				pool->open->deadline.tv_nsec -= 1000000000L;
+			}
+		}
+		pool->open->members++;
+		*w = pool->writer;
+	}
+	if (rc) {
+		pool->writer_busy = false;
+		pthread_cond_broadcast(&pool->writer_free);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return rc;
+}
+
+/* Under lock, holding writer_busy: commit the open batch b (the lock is let go meanwhile). */
+static void batch_commit(struct store_pool *pool, struct batch *b)
+{
+	struct err cerr;
+	bool failed;
+
+	pthread_mutex_unlock(&pool->lock);
+	failed = db_exec(pool->writer, "COMMIT", &cerr) != 0;
+	if (failed) {
+		db_rollback(pool->writer);
+		log_error("event=storage_failure msg=%s", cerr.msg);
+	}
+	pthread_mutex_lock(&pool->lock);
+	b->done = true;
+	b->failed = failed;
+	pool->open = NULL;
+	pthread_cond_broadcast(&pool->batch_done);
+}
+
+int store_pool_writer_leave(struct store_pool *pool, struct store *w, bool keep,
+			    struct store *own, struct err *err)
+{
+	struct batch *mine;
+	bool failed;
+	int rc = 0;
+
+	if (!keep || db_exec(w, "RELEASE section", NULL))
+		db_exec(w, "ROLLBACK TO section; RELEASE section", NULL);
+	pthread_mutex_lock(&pool->lock);
+	mine = pool->open;
+	mine->sections++;
+	/*
+	 * Commit now when nobody else can join: every connection lent out
+	 * belongs to a thread already in this batch (this one included), or
+	 * the batch is full. Otherwise leave it open for the threads still
+	 * working on their requests, until its deadline.
+	 */
+	if (mine->sections >= DB_BATCH_MAX || pool->n - pool->n_free <= mine->sections)
+		batch_commit(pool, mine);
+	pool->writer_busy = false;
+	pthread_cond_broadcast(&pool->writer_free);
+	while (!mine->done) {
+		if (pthread_cond_timedwait(&pool->batch_done, &pool->lock, &mine->deadline) !=
+		    ETIMEDOUT)
+			continue;
+		/* The window is over: commit it ourselves, once the writer is free. */
+		while (pool->writer_busy && !mine->done)
+			pthread_cond_wait(&pool->writer_free, &pool->lock);
+		if (!mine->done) {
+			pool->writer_busy = true;
+			batch_commit(pool, mine);
+			pool->writer_busy = false;
+			pthread_cond_broadcast(&pool->writer_free);
+		}
+	}
+	failed = mine->failed;
+	if (--mine->members == 0)
+		free(mine);
+	pthread_mutex_unlock(&pool->lock);
+	if (failed)
+		return errorf(err, ERR_IO, "the write batch did not commit");
+	if (keep)
+		rc = pool_sync(pool, own, err);
 	return rc;
 }
 
@@ -170,6 +333,9 @@ void store_pool_close(struct store_pool *pool)
 		return;
 	for (size_t i = 0; i < pool->n; i++)
 		store_close(pool->all[i]);
+	store_close(pool->writer);
+	pthread_cond_destroy(&pool->writer_free);
+	pthread_cond_destroy(&pool->batch_done);
 	pthread_cond_destroy(&pool->synced);
 	pthread_cond_destroy(&pool->freed);
 	pthread_mutex_destroy(&pool->lock);

@@ -1361,6 +1361,85 @@ static void pool_group_commit(void **state)
 	free(path);
 }
 
+struct batch_writer {
+	struct store_pool *pool;
+	int64_t sid;
+	int n, id, failures;
+	bool keep;
+};
+
+static void *batch_writer_main(void *arg)
+{
+	struct batch_writer *w = arg;
+
+	for (int i = 0; i < w->n; i++) {
+		struct store *own = store_pool_get(w->pool), *wr = NULL;
+		struct err err = { 0 };
+		char actor[64];
+
+		snprintf(actor, sizeof(actor), "https://b%d.example/u/%d", w->id, i);
+		if (store_pool_writer_enter(w->pool, &wr, &err) ||
+		    store_follower_add(wr, w->sid, actor, NULL, &err) ||
+		    store_pool_writer_leave(w->pool, wr, w->keep, own, &err))
+			w->failures++;
+		store_pool_put(w->pool, own);
+	}
+	return NULL;
+}
+
+static void pool_write_batches(void **state)
+{
+	struct store_pool *p = NULL;
+	struct batch_writer w[4];
+	pthread_t t[4];
+	struct store *st, *own, *idle, *wr = NULL;
+	struct err err = { 0 };
+	char *path;
+	int64_t sid;
+
+	(void)state;
+	st = open_new(&path);
+	sid = add_statement(st, "batches");
+	store_close(st);
+	assert_int_equal(store_pool_open(path, 5, &p, &err), 0);
+	/* Alone: the batch commits at leave, and another connection sees it. */
+	own = store_pool_get(p);
+	assert_int_equal(store_pool_writer_enter(p, &wr, &err), 0);
+	assert_non_null(wr);
+	assert_ptr_not_equal(wr, own);
+	assert_int_equal(store_follower_add(wr, sid, "https://a.example/u/1", NULL, &err), 0);
+	assert_int_equal(store_pool_writer_leave(p, wr, true, own, &err), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 1);
+	/* Another thread holds a connection and may still join: the batch waits for its window. */
+	idle = store_pool_get(p);
+	assert_int_equal(store_pool_writer_enter(p, &wr, &err), 0);
+	assert_int_equal(store_follower_add(wr, sid, "https://a.example/u/2", NULL, &err), 0);
+	assert_int_equal(store_pool_writer_leave(p, wr, true, own, &err), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 2);
+	/* A run not kept leaves nothing. */
+	assert_int_equal(store_pool_writer_enter(p, &wr, &err), 0);
+	assert_int_equal(store_follower_add(wr, sid, "https://a.example/u/3", NULL, &err), 0);
+	assert_int_equal(store_pool_writer_leave(p, wr, false, own, &err), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 2);
+	store_pool_put(p, idle);
+	store_pool_put(p, own);
+	/* Threads at once, one of them undoing its runs: the others' runs all stay. */
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct batch_writer){ .pool = p, .sid = sid, .n = 40, .id = i, .keep = i != 2 };
+		assert_int_equal(pthread_create(&t[i], NULL, batch_writer_main, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(w[i].failures, 0);
+	}
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 2 + 3 * 40);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers WHERE actor_id LIKE "
+				       "'https://b2.%'"),
+			 0);
+	store_pool_close(p);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1384,6 +1463,7 @@ int main(void)
 		cmocka_unit_test(pool),
 		cmocka_unit_test(batch),
 		cmocka_unit_test(pool_group_commit),
+		cmocka_unit_test(pool_write_batches),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
