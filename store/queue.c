@@ -447,6 +447,23 @@ int store_inbox_revive_host(struct store *st, const char *host, struct err *err)
 
 	if (!h)
 		return errorf(err, ERR_INVALID, "no host given");
+	/*
+	 * Every inbox POST calls this: look first, so that the usual case (no
+	 * dead inbox on that host) takes no write lock and writes nothing.
+	 */
+	if ((rc = db_prepare(st, "SELECT 1 FROM dead_inboxes WHERE host = ?1 LIMIT 1", &q, err)))
+		goto out;
+	if (db_bind_text(q, 1, h)) {
+		rc = db_fail(st, err, "revive host");
+		goto out;
+	}
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? 0 : db_fail(st, err, "revive host");
+		goto out;
+	}
+	db_finish(st, q);
+	q = NULL;
 	if ((rc = db_prepare(st, "DELETE FROM dead_inboxes WHERE host = ?1", &q, err)))
 		goto out;
 	if (db_bind_text(q, 1, h))
