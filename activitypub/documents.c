@@ -329,26 +329,43 @@ static int add_signatory_li(struct buf *b, const struct signatory *sig)
 	return bad;
 }
 
-char *doc_note_html(const struct config *cfg, const struct statement_view *v)
+/*
+ * The post's HTML in one language: title, dateline, text (t's, or the
+ * statement's own when t is NULL), "revised" and "closed" notes, the
+ * signatories (the same in every language) and how to sign, in at most max
+ * bytes. NULL when the text itself does not fit.
+ */
+static char *note_html(const struct config *cfg, const struct statement_view *v,
+		       const struct statement_text *t, size_t max)
 {
 	const struct statement *s = v->s;
+	const char *title = t ? t->title : s->title;
+	const char *dateline = t ? t->dateline : s->dateline;
 	struct buf b, li;
 	int64_t total, more;
 	size_t i, shown = 0;
 	int bad = 0;
 
-	buf_init(&b, LIMIT_POST_HTML_BYTES);
+	buf_init(&b, max);
 	buf_init(&li, POST_TAIL_RESERVE);
 	bad |= buf_addstr(&b, "<p><strong>");
-	bad |= buf_add_html(&b, nz(s->title));
+	bad |= buf_add_html(&b, nz(title));
 	bad |= buf_addstr(&b, "</strong></p>");
-	if (s->dateline && *s->dateline) {
+	if (dateline && *dateline) {
 		bad |= buf_addstr(&b, "<p>");
-		bad |= buf_add_html(&b, s->dateline);
+		bad |= buf_add_html(&b, dateline);
 		bad |= buf_addstr(&b, "</p>");
 	}
+	if (v->revised > 0) {
+		char day[TIME_STR_MAX];
+
+		time_to_date((time_t)v->revised, day);
+		bad |= buf_printf(&b, "<p><em>Revised on %s.</em></p>", day);
+	}
+	if (str_eq(s->policy, "closed"))
+		bad |= buf_addstr(&b, "<p><strong>Closed for signatures.</strong></p>");
 	/* trusted: made by our importer from the coordinator's file */
-	bad |= buf_addstr(&b, nz(s->content_html));
+	bad |= buf_addstr(&b, nz(t ? t->content_html : s->content_html));
 	if (bad)
 		goto out;
 
@@ -384,6 +401,11 @@ out:
 		return NULL;
 	}
 	return buf_detach(&b);
+}
+
+char *doc_note_html(const struct config *cfg, const struct statement_view *v)
+{
+	return note_html(cfg, v, NULL, LIMIT_POST_HTML_BYTES);
 }
 
 /* ---- the actor ---- */
@@ -525,14 +547,53 @@ static json_t *audience_cc(const struct config *cfg, const char *slug)
 	return one(jstr_take(doc_url(cfg, slug, "/followers")));
 }
 
+/*
+ * The post's HTML in its own language (*html) and in each translation of v
+ * (tr[i] for v->texts[i + 1]; NULL where it was left out). Every language
+ * carries the whole post, and the Note (content and contentMap) must stay
+ * within twice LIMIT_POST_HTML_BYTES, so that budget is shared: when a
+ * language does not fit its share, translations are left out from the last.
+ * False when even the statement's own text does not fit.
+ */
+static bool note_htmls(const struct config *cfg, const struct statement_view *v, char **html,
+		       char ***tr)
+{
+	size_t n_tr = v->n_texts > 1 ? v->n_texts - 1 : 0;
+	size_t k = n_tr + 1;
+
+	*html = NULL;
+	*tr = n_tr ? xcalloc(n_tr, sizeof(**tr)) : NULL;
+	while (k-- > 0) {
+		size_t max = 2 * (size_t)LIMIT_POST_HTML_BYTES / (k + 2), i;
+		bool ok;
+
+		*html = note_html(cfg, v, NULL, max);
+		ok = *html != NULL;
+		for (i = 0; ok && i < k; i++)
+			ok = ((*tr)[i] = note_html(cfg, v, &v->texts[i + 1], max)) != NULL;
+		if (ok)
+			return true;
+		free(*html);
+		*html = NULL;
+		for (i = 0; i < n_tr; i++) {
+			free((*tr)[i]);
+			(*tr)[i] = NULL;
+		}
+	}
+	return false;
+}
+
 static json_t *note_build(const struct config *cfg, const struct statement_view *v)
 {
 	const struct statement *s = v->s;
-	char *html = doc_note_html(cfg, v);
+	size_t n_tr = v->n_texts > 1 ? v->n_texts - 1 : 0;
+	char *html = NULL, **tr = NULL;
 	json_t *n;
 
-	if (!html)
+	if (!note_htmls(cfg, v, &html, &tr)) {
+		free(tr);
 		return NULL;
+	}
 	n = json_object();
 	json_object_set_new(n, "id", jstr_take(doc_url(cfg, s->slug, "/post")));
 	json_object_set_new(n, "type", json_string("Note"));
@@ -549,10 +610,16 @@ static json_t *note_build(const struct config *cfg, const struct statement_view 
 	if (s->lang && *s->lang) {
 		json_t *map = json_object();
 
-		/* the first (only) key becomes the post's language on Mastodon */
+		/* the first key becomes the post's language on Mastodon: the statement's own */
 		json_object_set_new(map, s->lang, jstr(html));
+		for (size_t i = 0; i < n_tr; i++)
+			if (tr[i] && v->texts[i + 1].lang && *v->texts[i + 1].lang)
+				json_object_set_new(map, v->texts[i + 1].lang, jstr(tr[i]));
 		json_object_set_new(n, "contentMap", map);
 	}
+	for (size_t i = 0; i < n_tr; i++)
+		free(tr[i]);
+	free(tr);
 	json_object_set_new(n, "tag", json_array());
 	/* embedded with counts: Mastodon 4.4+ shows these totals (a URI is not read) */
 	json_object_set_new(n, "likes", reactions(cfg, s->slug, "likes", v->likes));
@@ -952,25 +1019,110 @@ json_t *doc_instance_actor(const struct config *cfg, const char *public_pem)
 	json_object_set_new(a, "id", jstr(id));
 	json_object_set_new(a, "type", json_string("Application"));
 	json_object_set_new(a, "preferredUsername", jstr(host));
-	json_object_set_new(a, "name", jstr(cfg->authority));
+	json_object_set_new(a, "name", jstr_take(xasprintf("Statements on %s", nz(cfg->authority))));
+	/* The index: following it brings an Announce of each new statement (publish.c). */
 	json_object_set_new(a, "summary",
-			    json_string("<p>The server itself: it signs the requests this "
-					"Undersigned server makes.</p>"));
+			    json_string("<p>The index of this Undersigned server: follow it to "
+					"hear of each new joint statement published here. It also "
+					"signs the requests the server makes.</p>"));
 	json_object_set_new(a, "url", jstr_take(xasprintf("%s/", b)));
 	json_object_set_new(a, "inbox", jstr_take(xasprintf("%s/actor/inbox", b)));
 	json_object_set_new(a, "outbox", jstr_take(xasprintf("%s/actor/outbox", b)));
+	json_object_set_new(a, "followers", jstr_take(xasprintf("%s/actor/followers", b)));
 	json_object_set_new(endpoints, "sharedInbox", jstr_take(xasprintf("%s/inbox", b)));
 	json_object_set_new(a, "endpoints", endpoints);
 	json_object_set_new(key, "id", jstr_take(xasprintf("%s#main-key", id)));
 	json_object_set_new(key, "owner", jstr(id));
 	json_object_set_new(key, "publicKeyPem", jstr(public_pem));
 	json_object_set_new(a, "publicKey", key);
-	json_object_set_new(a, "manuallyApprovesFollowers", json_true());
-	json_object_set_new(a, "discoverable", json_false());
+	json_object_set_new(a, "manuallyApprovesFollowers", json_false());
+	json_object_set_new(a, "discoverable", json_true());
 	json_object_set_new(a, "indexable", json_false());
 	free(host);
 	free(id);
 	return with_context(a);
+}
+
+static json_t *announce_build(const struct config *cfg, const char *slug, int64_t published)
+{
+	const char *b = nz(cfg->base_url);
+	json_t *a = json_object();
+	json_t *cc = json_array();
+
+	json_object_set_new(a, "id", jstr_take(xasprintf("%s/actor#announces/%s", b, nz(slug))));
+	json_object_set_new(a, "type", json_string("Announce"));
+	json_object_set_new(a, "actor", jstr_take(xasprintf("%s/actor", b)));
+	json_object_set_new(a, "published", jtime(published));
+	json_object_set_new(a, "to", audience_to());
+	json_array_append_new(cc, jstr_take(xasprintf("%s/actor/followers", b)));
+	json_array_append_new(cc, jstr_take(doc_url(cfg, slug, "")));
+	json_object_set_new(a, "cc", cc);
+	json_object_set_new(a, "object", jstr_take(doc_url(cfg, slug, "/post")));
+	return a;
+}
+
+json_t *doc_announce_statement(const struct config *cfg, const char *slug, int64_t published)
+{
+	return with_context(announce_build(cfg, slug, published));
+}
+
+json_t *doc_index_outbox_page(const struct config *cfg, struct statement *const *list, size_t n,
+			      int64_t page, int64_t total)
+{
+	char *id = xasprintf("%s/actor/outbox", nz(cfg->base_url));
+	json_t *items = json_array();
+	json_t *p;
+
+	/* newest first, as outboxes are */
+	for (size_t i = n; i-- > 0;)
+		json_array_append_new(items, announce_build(cfg, list[i]->slug, list[i]->published));
+	p = doc_collection_page(id, page, total, items);
+	free(id);
+	return p;
+}
+
+json_t *doc_tombstone(const struct config *cfg, const char *slug, const char *suffix,
+		      const char *former_type, int64_t deleted)
+{
+	json_t *t = json_object();
+
+	json_object_set_new(t, "id", jstr_take(doc_url(cfg, slug, suffix)));
+	json_object_set_new(t, "type", json_string("Tombstone"));
+	json_object_set_new(t, "formerType", json_string(former_type));
+	json_object_set_new(t, "deleted", jtime(deleted));
+	return with_context(t);
+}
+
+json_t *doc_delete_note(const struct config *cfg, const char *slug, int64_t deleted)
+{
+	json_t *d = json_object();
+	json_t *t = json_object();
+
+	json_object_set_new(t, "id", jstr_take(doc_url(cfg, slug, "/post")));
+	json_object_set_new(t, "type", json_string("Tombstone"));
+	json_object_set_new(t, "formerType", json_string("Note"));
+	json_object_set_new(t, "deleted", jtime(deleted));
+	json_object_set_new(d, "id", jstr_take(doc_url(cfg, slug, "/post#delete")));
+	json_object_set_new(d, "type", json_string("Delete"));
+	json_object_set_new(d, "actor", jstr_take(doc_url(cfg, slug, "")));
+	json_object_set_new(d, "published", jtime(deleted));
+	json_object_set_new(d, "to", audience_to());
+	json_object_set_new(d, "cc", audience_cc(cfg, slug));
+	json_object_set_new(d, "object", t);
+	return with_context(d);
+}
+
+json_t *doc_delete_actor(const struct config *cfg, const char *slug, int64_t deleted)
+{
+	json_t *d = json_object();
+
+	json_object_set_new(d, "id", jstr_take(doc_url(cfg, slug, "#delete")));
+	json_object_set_new(d, "type", json_string("Delete"));
+	json_object_set_new(d, "actor", jstr_take(doc_url(cfg, slug, "")));
+	json_object_set_new(d, "published", jtime(deleted));
+	json_object_set_new(d, "to", audience_to());
+	json_object_set_new(d, "object", jstr_take(doc_url(cfg, slug, "")));
+	return with_context(d);
 }
 
 json_t *doc_error(const char *message)

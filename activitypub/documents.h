@@ -70,7 +70,13 @@ json_t *doc_update_note(const struct config *cfg, const struct statement_view *v
 /* Update of the actor (name, bio, counts): id B/s/SLUG#updates/<updated>. New reference. */
 json_t *doc_update_actor(const struct config *cfg, const struct statement_view *v);
 
-/* The post's HTML content (what doc_note puts in `content`). Caller frees; NULL as doc_note. */
+/*
+ * The post's HTML content in the statement's own language (what doc_note
+ * puts in `content`). Caller frees; NULL as doc_note. doc_note's contentMap
+ * holds it and the same post in each language of v->texts (the signatory
+ * list is the same in all); the languages share the Note's size budget,
+ * and translations that do not fit are left out of contentMap.
+ */
 char *doc_note_html(const struct config *cfg, const struct statement_view *v);
 
 /* ---- collections ---- */
@@ -167,10 +173,44 @@ char *doc_host_meta(const struct config *cfg);
 
 /*
  * The instance actor B/actor (type Application, preferredUsername HOST,
- * inbox B/actor/inbox, outbox B/actor/outbox, key B/actor#main-key), which
- * signs our fetches. public_pem: SPKI PEM, borrowed. New reference.
+ * inbox B/actor/inbox, outbox B/actor/outbox, followers B/actor/followers,
+ * key B/actor#main-key), which signs our fetches and is the server's index:
+ * anyone may follow it (no approval) to hear of new statements.
+ * public_pem: SPKI PEM, borrowed. New reference.
  */
 json_t *doc_instance_actor(const struct config *cfg, const char *public_pem);
+
+/*
+ * The index's Announce of a new statement's post: actor B/actor (the
+ * instance actor, which readers follow to hear of new statements), id
+ * B/actor#announces/SLUG, to Public, cc B/actor/followers and the statement
+ * actor, object B/s/SLUG/post (by id: receivers fetch it). New reference.
+ */
+json_t *doc_announce_statement(const struct config *cfg, const char *slug, int64_t published);
+/*
+ * Page page of the index's outbox (B/actor/outbox): the Announces of
+ * list[0..n) (borrowed, oldest first; shown newest first); total is the
+ * number of live statements. New reference.
+ */
+json_t *doc_index_outbox_page(const struct config *cfg, struct statement *const *list, size_t n,
+			      int64_t page, int64_t total);
+
+/* ---- a deleted statement ---- */
+
+/*
+ * What a deleted statement's URLs hold (served with 410 Gone): a Tombstone
+ * {id B/s/SLUG + suffix ("" the actor, "/post" the post), formerType, deleted}.
+ * New reference.
+ */
+json_t *doc_tombstone(const struct config *cfg, const char *slug, const char *suffix,
+		      const char *former_type, int64_t deleted);
+/*
+ * Delete of the post (id B/s/SLUG/post#delete, object a Tombstone of
+ * B/s/SLUG/post, to Public, cc the followers) and Delete of the actor itself
+ * (id B/s/SLUG#delete, object B/s/SLUG), from the statement actor. New references.
+ */
+json_t *doc_delete_note(const struct config *cfg, const char *slug, int64_t deleted);
+json_t *doc_delete_actor(const struct config *cfg, const char *slug, int64_t deleted);
 
 /*
  * The JSON-LD context of the project's terms (served at B/ns): Endorse, the

@@ -31,6 +31,14 @@ static int followed_statement(struct ctx *ctx, const struct activity *a, const c
 	return 0;
 }
 
+/* Whether url is the instance actor, which is the index readers follow (B/actor). */
+static bool is_index(const struct ctx *ctx, const char *url)
+{
+	size_t n = strlen(ctx->cfg->base_url);
+
+	return url && strncmp(url, ctx->cfg->base_url, n) == 0 && str_eq(url + n, "/actor");
+}
+
 enum handled handle_follow(struct ctx *ctx, const struct activity *a, struct err *err)
 {
 	struct statement *s = NULL;
@@ -39,6 +47,13 @@ enum handled handle_follow(struct ctx *ctx, const struct activity *a, struct err
 
 	if (!a->object_id)
 		return handler_refuse(err, ERR_INVALID, "Follow without object");
+	if (is_index(ctx, a->object_id)) {
+		/* Anyone may follow the index: an Accept at once, then an Announce of each new statement. */
+		if (store_index_follower_add(ctx->store, a->actor_id, a->id, err) ||
+		    outbox_accept_index(ctx, a->doc, inbox, err))
+			return handler_store_failed(err);
+		return HANDLED_DONE;
+	}
 	if (followed_statement(ctx, a, a->object_id, &s, err))
 		return handler_store_failed(err);
 	if (!s) {
@@ -62,6 +77,11 @@ static enum handled undo_follow(struct ctx *ctx, const struct activity *a, struc
 
 	if (!followed)
 		followed = ap_link_id(json_object_get(a->object, "object"));
+	if (is_index(ctx, followed)) {
+		if (store_index_follower_remove(ctx->store, a->actor_id, NULL, &removed, err))
+			return handler_store_failed(err);
+		return removed ? HANDLED_DONE : HANDLED_IGNORED;
+	}
 	if (!followed || followed_statement(ctx, a, followed, &s, err))
 		return followed ? handler_store_failed(err) : HANDLED_IGNORED;
 	if (!s)
@@ -91,6 +111,9 @@ enum handled handle_undo(struct ctx *ctx, const struct activity *a, struct err *
 		return handler_store_failed(err);
 	if (!removed && store_follower_remove_by_follow(ctx->store, a->object_id, a->actor_id,
 							&removed, err))
+		return handler_store_failed(err);
+	if (!removed && store_index_follower_remove(ctx->store, a->actor_id, a->object_id, &removed,
+						    err))
 		return handler_store_failed(err);
 	/* An Endorse (or a Follow named by id) that signed: the signature goes with it. */
 	{

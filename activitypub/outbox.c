@@ -65,6 +65,33 @@ int outbox_respond(struct ctx *ctx, const struct statement *s, const char *type,
 	return outbox_queue(ctx, s, answer, inboxes, 1, err);
 }
 
+int outbox_accept_index(struct ctx *ctx, json_t *follow, const char *inbox, struct err *err)
+{
+	char *actor = xasprintf("%s/actor", ctx->cfg->base_url);
+	const char *source = json_string_value(json_object_get(follow, "id"));
+	char *id = answer_id(actor, "accepts", source ? source : "");
+	char *const inboxes[] = { (char *)inbox };
+	json_t *answer;
+	char *body;
+	int rc;
+
+	answer = json_pack("{s:s, s:s, s:s, s:s, s:O}", "@context",
+			   "https://www.w3.org/ns/activitystreams", "id", id, "type", "Accept",
+			   "actor", actor, "object", follow);
+	free(id);
+	free(actor);
+	body = answer ? doc_dump(answer) : NULL;
+	json_decref(answer);
+	if (!body)
+		return errorf(err, ERR_INTERNAL, "Accept could not be built");
+	/* statement 0: the instance actor's key signs */
+	rc = store_delivery_add(ctx->store, 0, body, inboxes, 1, err);
+	free(body);
+	if (!rc && ctx->deliver)
+		deliver_kick(ctx->deliver);
+	return rc;
+}
+
 int outbox_accept_quote(struct ctx *ctx, const struct statement *s, json_t *request,
 			int64_t quote_id, const char *inbox, struct err *err)
 {

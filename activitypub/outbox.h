@@ -18,6 +18,13 @@ int outbox_accept(struct ctx *ctx, const struct statement *s, json_t *follow, co
 		  struct err *err);
 
 /*
+ * Queue an Accept of follow (as received, borrowed) of the index (the
+ * instance actor B/actor, which signs it) to inbox. Committed when this
+ * returns 0; the worker is woken.
+ */
+int outbox_accept_index(struct ctx *ctx, json_t *follow, const char *inbox, struct err *err);
+
+/*
  * Queue an answer of type "Accept" or "Reject" to activity (borrowed: the
  * activity as received, embedded, or a JSON string, its id, for a type the
  * recipient may not know) from statement s to inbox. The id is stable per

@@ -8,6 +8,7 @@
 #include "activitypub/publish.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "activitypub/ctx.h"
 #include "activitypub/deliver.h"
@@ -15,6 +16,8 @@
 #include "activitypub/serve.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/mem.h"
+#include "util/str.h"
 
 /* The `updated` of the next edit: later than the last edit and than published, at least now. */
 static int64_t next_updated(const struct statement *s, int64_t now)
@@ -83,6 +86,133 @@ out:
 	return rc;
 }
 
+/* a[0..na) and b[0..nb), both sorted, as one sorted list without repeats (new strings). */
+static char **merge_sorted(char **a, size_t na, char **b, size_t nb, size_t *n)
+{
+	char **out = xcalloc(na + nb + 1, sizeof(*out));
+	size_t i = 0, j = 0, k = 0;
+
+	while (i < na || j < nb) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i], b[j]);
+		const char *next = c <= 0 ? a[i] : b[j];
+
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+		if (k == 0 || strcmp(out[k - 1], next) != 0)
+			out[k++] = xstrdup(next);
+	}
+	*n = k;
+	return out;
+}
+
+/* doc (a new reference, consumed) serialised; caller frees. */
+static char *dump_take(json_t *doc)
+{
+	char *body = doc_dump(doc);
+
+	json_decref(doc);
+	return body;
+}
+
+/*
+ * A new statement: the index (the instance actor) boosts its post to its
+ * followers, who follow the index to hear of new statements.
+ */
+static int publish_announce(struct ctx *ctx, const struct statement_event *ev, struct err *err)
+{
+	struct statement *s = NULL;
+	char **inboxes = NULL;
+	size_t n = 0;
+	char *body = NULL;
+	int rc;
+
+	if ((rc = store_statement_get_by_id(ctx->store, ev->statement_id, &s, err)) ||
+	    (rc = store_index_follower_inboxes(ctx->store, &inboxes, &n, err)))
+		goto out;
+	body = n ? dump_take(doc_announce_statement(ctx->cfg, s->slug, s->published)) : NULL;
+	{
+		struct store_outgoing o = { body, inboxes, n };
+
+		rc = store_event_publish(ctx->store, ev->id, 0, &o, body ? 1 : 0, err);
+	}
+	if (!rc)
+		log_info("event=statement_announced statement=%s inboxes=%zu", s->slug, n);
+out:
+	free(body);
+	strings_free(inboxes, n);
+	statement_free(s);
+	return rc;
+}
+
+/*
+ * A deleted statement: Delete of its post and of its actor, signed with its
+ * own key (kept for this), to everyone who has them: followers, who
+ * favourited or boosted the post, and the index's followers (who got it
+ * through the index's boost).
+ */
+static int publish_delete(struct ctx *ctx, const struct statement_event *ev, struct err *err)
+{
+	struct statement *s = NULL;
+	char **audience = NULL, **index = NULL, **all = NULL;
+	size_t n_audience = 0, n_index = 0, n_all = 0;
+	char *note_body = NULL, *actor_body = NULL;
+	struct store_outgoing out[2];
+	int rc;
+
+	if ((rc = store_statement_get_by_id(ctx->store, ev->statement_id, &s, err)) ||
+	    (rc = store_audience_inboxes(ctx->store, ev->statement_id, &audience, &n_audience,
+					 err)) ||
+	    (rc = store_index_follower_inboxes(ctx->store, &index, &n_index, err)))
+		goto out;
+	all = merge_sorted(audience, n_audience, index, n_index, &n_all);
+	note_body = dump_take(doc_delete_note(ctx->cfg, s->slug, ev->created));
+	actor_body = dump_take(doc_delete_actor(ctx->cfg, s->slug, ev->created));
+	out[0] = (struct store_outgoing){ note_body, all, n_all };
+	out[1] = (struct store_outgoing){ actor_body, all, n_all };
+	rc = store_event_publish(ctx->store, ev->id, ev->statement_id, out, n_all ? 2 : 0, err);
+	if (!rc)
+		log_info("event=statement_deleted statement=%s inboxes=%zu", s->slug, n_all);
+out:
+	free(note_body);
+	free(actor_body);
+	strings_free(all, n_all);
+	strings_free(audience, n_audience);
+	strings_free(index, n_index);
+	statement_free(s);
+	return rc;
+}
+
+/* What the store recorded to be told once: announcements and deletions. */
+static int publish_events(struct ctx *ctx, struct err *err)
+{
+	struct statement_event *ev = NULL;
+	size_t n = 0;
+	int rc, last = 0;
+
+	if ((rc = store_events_pending(ctx->store, &ev, &n, err)))
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		struct err one;
+
+		err_clear(&one);
+		rc = str_eq(ev[i].kind, "delete") ? publish_delete(ctx, &ev[i], &one)
+						  : publish_announce(ctx, &ev[i], &one);
+		if (rc) {
+			log_error("event=statement_event_failed kind=%s statement_id=%lld msg=%s",
+				  ev[i].kind, (long long)ev[i].statement_id, one.msg);
+			last = rc;
+			if (err)
+				*err = one;
+		} else if (ctx->deliver) {
+			deliver_kick(ctx->deliver);
+		}
+	}
+	statement_events_free(ev, n);
+	return last;
+}
+
 int publish_due(struct ctx *ctx, int64_t now, struct err *err)
 {
 	int64_t *ids = NULL;
@@ -107,5 +237,6 @@ int publish_due(struct ctx *ctx, int64_t now, struct err *err)
 		}
 	}
 	free(ids);
-	return last;
+	rc = publish_events(ctx, err);
+	return rc ? rc : last;
 }

@@ -27,6 +27,12 @@ struct ctx;
  * while marking the edit done. A crash leaves the edit either queued and
  * done or still due. A change recorded while the edit was built is not lost:
  * it stays scheduled, due a batch window (ctx->cfg->update_interval_s) later.
+ * Then the events the store recorded, each sent once (store_event_publish):
+ *  - "announce", a new statement: the index (the instance actor) sends an
+ *    Announce of its post to the index's followers;
+ *  - "delete", a deleted statement: a Delete of its post and a Delete of its
+ *    actor, signed with its key, to its followers, everyone who favourited
+ *    or boosted the post, and the index's followers.
  * Wakes ctx->deliver when set. Statements failing are logged and skipped;
  * returns 0, or the last store error (the others were still tried).
  */

@@ -28,6 +28,7 @@ struct reply {
 	const void *static_body;  /* used instead of body when set (not freed) */
 	char *location;           /* owned; Location header for redirects */
 	bool vary_accept;         /* add "Vary: Accept" (content negotiation) */
+	bool vary_language;       /* add Accept-Language to Vary (the page's language is the reader's) */
 	const char *cache;        /* Cache-Control value, static, or NULL */
 	const char *allow;        /* Allow header for a 405, static, or NULL */
 	char *etag;               /* owned; ETag header (with its quotes), or NULL */

@@ -29,6 +29,25 @@ static void reply_doc(struct reply *out, json_t *doc, const char *content_type)
 	reply_take(out, 200, content_type, body);
 }
 
+/* The current version's texts, and when it was made when it is a revision. */
+static int view_load_texts(struct store *st, struct loaded_view *lv, struct err *err)
+{
+	struct statement_version *versions = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_statement_texts(st, lv->s->id, 0, &lv->texts, &lv->n_texts,
+					&lv->v.version, err)) ||
+	    (rc = store_statement_versions(st, lv->s->id, &versions, &n, err)))
+		return rc;
+	if (n > 1)
+		lv->v.revised = versions[n - 1].created;
+	free(versions);
+	lv->v.texts = lv->texts;
+	lv->v.n_texts = lv->n_texts;
+	return 0;
+}
+
 int view_load(struct ctx *ctx, const char *slug, struct loaded_view *lv, struct err *err)
 {
 	struct store *st = ctx->store;
@@ -52,6 +71,8 @@ int view_load(struct ctx *ctx, const char *slug, struct loaded_view *lv, struct 
 		rc = store_reaction_count(st, lv->s->id, "announce", &lv->v.shares, err);
 	if (!rc)
 		rc = store_quote_count(st, lv->s->id, &lv->v.quotes, err);
+	if (!rc)
+		rc = view_load_texts(st, lv, err);
 	lv->v.signatories = lv->sigs;
 	lv->v.n_signatories = lv->n_sigs;
 	if (rc)
@@ -63,6 +84,7 @@ void view_release(struct loaded_view *lv)
 {
 	statement_free(lv->s);
 	signatories_free(lv->sigs, lv->n_sigs);
+	statement_texts_free(lv->texts, lv->n_texts);
 	memset(lv, 0, sizeof(*lv));
 }
 
@@ -123,6 +145,13 @@ void serve_webfinger(struct ctx *ctx, const char *query, struct reply *out)
 		goto out;
 	}
 	rc = slug ? store_statement_get(ctx->store, slug, &s, &err) : -ERR_NOTFOUND;
+	if (rc == -ERR_NOTFOUND && str_eq(slug, "index")) {
+		/* acct:index@HOST: the instance actor, which readers follow (FEDERATION.md) */
+		reply_doc(out, doc_webfinger_instance(cfg), CT_JRD);
+		goto out;
+	}
+	if (rc == -ERR_NOTFOUND && slug && serve_gone(ctx, slug, "webfinger", out))
+		goto out; /* a deleted statement: 410 tells servers the account is gone */
 	if (rc == -ERR_NOTFOUND) {
 		reply_error(out, 404, "no such account on this server");
 		goto out;
@@ -314,6 +343,8 @@ void serve_statement(struct ctx *ctx, const char *slug, const char *what, const 
 	if (page < 0)
 		return reply_error(out, 400, "page must be a number from 1");
 	rc = view_load(ctx, slug, &lv, &err);
+	if (rc == -ERR_NOTFOUND && serve_gone(ctx, slug, what, out))
+		return;
 	if (rc == -ERR_NOTFOUND)
 		return reply_error(out, 404, "no such statement");
 	if (rc)
@@ -338,12 +369,97 @@ void serve_statement(struct ctx *ctx, const char *slug, const char *what, const 
 	view_release(&lv);
 }
 
-void serve_instance_outbox(struct ctx *ctx, struct reply *out)
+void serve_instance_outbox(struct ctx *ctx, const char *query, struct reply *out)
 {
 	char *id = xasprintf("%s/actor/outbox", ctx->cfg->base_url);
+	struct statement **list = NULL;
+	int64_t page = query_page(query);
+	struct err err;
+	size_t n = 0;
 
-	reply_doc(out, doc_collection(id, 0), CT_ACTIVITY);
+	if (page < 0) {
+		reply_error(out, 400, "page must be a number from 1");
+		goto out;
+	}
+	if (store_statement_list(ctx->store, &list, &n, &err)) {
+		reply_error(out, 500, "store: %s", err.msg);
+		goto out;
+	}
+	if (page == 0) {
+		reply_doc(out, doc_collection(id, (int64_t)n), CT_ACTIVITY);
+	} else if (!doc_page_valid(page, (int64_t)n)) {
+		reply_error(out, 404, "no such page");
+	} else {
+		/* newest first: page 1 ends the list */
+		size_t skip = doc_page_offset(page), count;
+
+		count = n - skip < LIMIT_PAGE_ITEMS ? n - skip : LIMIT_PAGE_ITEMS;
+		reply_doc(out,
+			  doc_index_outbox_page(ctx->cfg, list + (n - skip - count), count, page,
+						(int64_t)n),
+			  CT_ACTIVITY);
+	}
+out:
+	statements_free(list, n);
 	free(id);
+}
+
+void serve_instance_followers(struct ctx *ctx, const char *query, struct reply *out)
+{
+	char *id = xasprintf("%s/actor/followers", ctx->cfg->base_url);
+	int64_t page = query_page(query), total = 0;
+	char **ids = NULL;
+	struct err err;
+	size_t n = 0;
+
+	if (page < 0) {
+		reply_error(out, 400, "page must be a number from 1");
+		goto out;
+	}
+	if (store_index_follower_count(ctx->store, &total, &err)) {
+		reply_error(out, 500, "store: %s", err.msg);
+		goto out;
+	}
+	if (page == 0) {
+		reply_doc(out, doc_collection(id, total), CT_ACTIVITY);
+	} else if (!doc_page_valid(page, total)) {
+		reply_error(out, 404, "no such page");
+	} else if (store_index_follower_list(ctx->store, doc_page_offset(page), LIMIT_PAGE_ITEMS,
+					     &ids, &n, &err)) {
+		reply_error(out, 500, "store: %s", err.msg);
+	} else {
+		json_t *items = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(items, json_string(ids[i]));
+		reply_doc(out, doc_collection_page(id, page, total, items), CT_ACTIVITY);
+	}
+out:
+	strings_free(ids, n);
+	free(id);
+}
+
+bool serve_gone(struct ctx *ctx, const char *slug, const char *what, struct reply *out)
+{
+	int64_t deleted = 0;
+
+	if (store_statement_deleted(ctx->store, slug, &deleted, NULL) || deleted == 0)
+		return false;
+	/*
+	 * 410 makes Mastodon drop the account (WebFinger, and the actor from
+	 * 4.7): right for a deleted statement, never for a live one.
+	 */
+	if (str_eq(what, "") || str_eq(what, "post")) {
+		reply_doc(out,
+			  doc_tombstone(ctx->cfg, slug, str_eq(what, "") ? "" : "/post",
+					str_eq(what, "") ? "Service" : "Note", deleted),
+			  CT_ACTIVITY);
+		if (out->status == 200)
+			out->status = 410;
+	} else {
+		reply_error(out, 410, "this statement was deleted");
+	}
+	return true;
 }
 
 void serve_context(struct ctx *ctx, struct reply *out)

@@ -12,6 +12,7 @@
 
 struct statement;
 struct signatory;
+struct statement_text;
 
 struct statement_view {
 	const struct statement *s;           /* borrowed */
@@ -27,6 +28,16 @@ struct statement_view {
 	int64_t shares;              /* store_reaction_count "announce" */
 	int64_t quotes;              /* store_quote_count: quotes whose post lives */
 	int64_t signatures_approved; /* store_signatory_count "approved" */
+	/*
+	 * The current version's text in every language (store_statement_texts):
+	 * texts[0] is the statement's own language, the same text as s. Borrowed;
+	 * NULL (n_texts 0) when only s is known: then s is the one language.
+	 */
+	const struct statement_text *texts;
+	size_t n_texts;
+	size_t chosen;   /* the index in texts a page shows (the reader's language) */
+	int version;     /* the current version's number (1 = as imported; 0 unknown) */
+	int64_t revised; /* when the current version was made, when it is not the first; else 0 */
 };
 
 #endif

@@ -45,39 +45,12 @@ int cli_fail(const char *fmt, ...)
 	return 1;
 }
 
-/* Read a whole file of at most max bytes; caller frees *out. */
-static int read_file(const char *path, size_t max, char **out, size_t *len)
-{
-	struct buf b;
-	char chunk[8192];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	if (!f)
-		return cli_fail("%s: %s", path, strerror(errno));
-	buf_init(&b, max);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_add(&b, chunk, n) < 0) {
-			fclose(f);
-			return cli_fail("%s: larger than %zu bytes", path, max);
-		}
-	}
-	if (ferror(f)) {
-		fclose(f);
-		buf_release(&b);
-		return cli_fail("%s: read error", path);
-	}
-	fclose(f);
-	*len = b.len;
-	*out = buf_detach(&b);
-	return 0;
-}
-
 static int statement_import(const struct cli_opts *o)
 {
 	struct statement_doc doc = { 0 };
 	struct statement s = { 0 };
 	struct signatory *sigs = NULL;
+	struct statement_text *tr = NULL;
 	struct store *st = NULL;
 	struct err err;
 	char *text = NULL;
@@ -90,8 +63,11 @@ static int statement_import(const struct cli_opts *o)
 	if (!router_slug_valid(o->slug, strlen(o->slug)))
 		return cli_fail("slug '%s': use 1-%d of a-z 0-9 - _, starting with a letter or digit",
 				o->slug, LIMIT_SLUG_BYTES);
+	if (str_eq(o->slug, "index"))
+		return cli_fail("slug 'index' is reserved: @index@HOST is the server's index, which "
+				"readers follow to hear of new statements");
 	/* Parse before opening the db so that a bad file writes nothing. */
-	if (read_file(o->file, LIMIT_STATEMENT_FILE_BYTES, &text, &len))
+	if (cli_read_file(o->file, LIMIT_STATEMENT_FILE_BYTES, &text, &len))
 		return 1;
 	if (import_parse(text, len, &doc, &err)) {
 		cli_fail("%s: %s", o->file, err.msg);
@@ -119,18 +95,38 @@ static int statement_import(const struct cli_opts *o)
 		sigs[i].country = doc.signatories[i].country;
 		sigs[i].position = (int)i + 1;
 	}
-	if (store_statement_import(st, &s, sigs, doc.n_signatories, &err)) {
+	tr = xcalloc(doc.n_translations ? doc.n_translations : 1, sizeof(*tr));
+	for (size_t i = 0; i < doc.n_translations; i++)
+		tr[i] = (struct statement_text){ doc.translations[i].lang, doc.translations[i].title,
+						 doc.translations[i].dateline,
+						 doc.translations[i].summary,
+						 doc.translations[i].content_html };
+	if (store_statement_import_translated(st, &s, sigs, doc.n_signatories, tr,
+					      doc.n_translations, &err)) {
 		cli_fail("%s", err.code == ERR_EXISTS
-					? "a statement with that slug exists already"
+					? "the slug is taken (by a statement, a deleted one too, or an "
+					  "organisation)"
 					: err.msg);
 		goto out;
 	}
 	printf("imported '%s': %s (%zu signatories)\n", o->slug, doc.title, doc.n_signatories);
+	if (doc.n_translations) {
+		printf("languages: %s", doc.lang);
+		for (size_t i = 0; i < doc.n_translations; i++)
+			printf(", %s", doc.translations[i].lang);
+		printf("\n");
+	}
+	if (doc.n_lists_ignored)
+		fprintf(stderr, "undersigned: note: %zu more signatory list%s in later languages "
+				"ignored: the signatories are the first list's, shared by every "
+				"language\n",
+			doc.n_lists_ignored, doc.n_lists_ignored == 1 ? "" : "s");
 	rc = 0;
 out:
 	key_pem_free(priv);
 	free(pub);
 	free(sigs);
+	free(tr);
 	free(text);
 	statement_doc_release(&doc);
 	store_close(st);
@@ -180,7 +176,9 @@ int cli_statement(int argc, char **argv)
 		return statement_import(&o);
 	if (str_eq(what, "list"))
 		return statement_list(&o);
-	return cli_fail("statement: expected import, list, policy or close, not '%s'", what);
+	return cli_fail("statement: expected import, list, edit, delete, translation add, policy "
+			"or close, not '%s'",
+			what);
 }
 
 int cli_block(int argc, char **argv)

@@ -15,6 +15,9 @@ int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
 int cli_deliveries(int argc, char **argv);
 
+/* statement edit, statement delete, statement translation add (server/cli_life.c). */
+int cli_statement_life(int argc, char **argv);
+
 /* Print msg as one line "undersigned: msg" on stderr and return exit code 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

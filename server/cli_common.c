@@ -1,11 +1,15 @@
 /* The option parser and helpers the subcommands share. */
 #include "server/cli_common.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/cli.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 {
@@ -24,6 +28,7 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "from", required_argument, NULL, 'F' },
 		{ "admin-token-file", required_argument, NULL, 'A' },
 		{ "watch", no_argument, NULL, 'w' },
+		{ "lang", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -47,6 +52,7 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'F': o->from = optarg; break;
 		case 'A': o->admin_token_file = optarg; break;
 		case 'w': o->watch = true; break;
+		case 'L': o->lang = optarg; break;
 		default:
 			return cli_fail("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -63,5 +69,32 @@ int cli_open_store(const char *path, struct store **st)
 
 	if (store_open(path, st, &err))
 		return cli_fail("%s: %s", path, err.msg);
+	return 0;
+}
+
+int cli_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return cli_fail("%s: %s", path, strerror(errno));
+	buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_add(&b, chunk, n) < 0) {
+			fclose(f);
+			return cli_fail("%s: larger than %zu bytes", path, max);
+		}
+	}
+	if (ferror(f)) {
+		fclose(f);
+		buf_release(&b);
+		return cli_fail("%s: read error", path);
+	}
+	fclose(f);
+	*len = b.len;
+	*out = buf_detach(&b);
 	return 0;
 }

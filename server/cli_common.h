@@ -25,6 +25,7 @@ struct cli_opts {
 	const char *from;   /* --from FILE (restore) */
 	const char *admin_token_file; /* --admin-token-file FILE (serve) */
 	bool watch;         /* --watch (deliveries) */
+	const char *lang;   /* --lang TAG (statement translation add) */
 	bool allow_private;
 	int first_arg; /* index in argv of the first non-option argument (argv is permuted) */
 };
@@ -34,6 +35,12 @@ struct cli_opts {
  * Returns 0, or 1 after printing a one-line error (the exit code).
  */
 int cli_parse_opts(int argc, char **argv, struct cli_opts *o);
+
+/*
+ * Read the whole file at path, at most max bytes; 0, or 1 after a one-line
+ * error (missing, unreadable, too big). *out: caller frees.
+ */
+int cli_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* Open the store at path; 0, or 1 after a one-line error. *st: store_close. */
 int cli_open_store(const char *path, struct store **st);

@@ -113,8 +113,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *
 	r->body = NULL; /* the response owns it now */
 	if (r->content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
-	if (r->vary_accept)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept");
+	if (r->vary_accept || r->vary_language)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+					!r->vary_language ? "Accept"
+					: r->vary_accept  ? "Accept, Accept-Language"
+							  : "Accept-Language");
 	if (r->location)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (r->cache)
@@ -217,7 +220,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	};
 	rctx = *srv->ctx;
 	rctx.store = store_pool_get(srv->pool);
-	rctx.pool = srv->pool;
 	router_handle(&rctx, &req, &r);
 	/* A 2xx says "committed": the commit must survive a power cut before we say it. */
 	if (store_pool_durable(srv->pool, rctx.store, &err) && r.status < 300) {

@@ -15,6 +15,10 @@ static const char usage[] =
 	"                         [--admin-token-file FILE]\n"
 	"       undersigned statement import --db FILE --slug SLUG --file TEXTFILE\n"
 	"       undersigned statement list   --db FILE\n"
+	"       undersigned statement edit   --db FILE --slug SLUG --file TEXTFILE\n"
+	"       undersigned statement translation add --db FILE --slug SLUG --lang TAG\n"
+	"                                             --file TEXTFILE\n"
+	"       undersigned statement delete --db FILE --slug SLUG\n"
 	"       undersigned statement policy --db FILE --slug SLUG open|review|closed\n"
 	"       undersigned statement close  --db FILE --slug SLUG\n"
 	"       undersigned signatures list    --db FILE --slug SLUG [--state STATE]\n"
@@ -58,6 +62,10 @@ int main(int argc, char **argv)
 	if (str_eq(argv[1], "statement") && argc > 2 &&
 	    (str_eq(argv[2], "policy") || str_eq(argv[2], "close")))
 		return cli_statement_policy(argc - 1, argv + 1);
+	if (str_eq(argv[1], "statement") && argc > 2 &&
+	    (str_eq(argv[2], "edit") || str_eq(argv[2], "delete") ||
+	     str_eq(argv[2], "translation")))
+		return cli_statement_life(argc - 1, argv + 1);
 	if (str_eq(argv[1], "statement"))
 		return cli_statement(argc - 1, argv + 1);
 	if (str_eq(argv[1], "signatures"))

@@ -11,6 +11,7 @@
 
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/lang.h"
 #include "util/limits.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -57,6 +58,9 @@ static const char page_css[] =
 	".tag{font-size:.85em;color:var(--muted)}.tag.ok{color:var(--edge)}"
 	".signatories li.imported{margin-top:1rem}"
 	".statements{list-style:none;padding:0}.statements li{margin:1.25rem 0}"
+	".langs{margin:1rem 0 0;font-size:.95rem}.revised{color:var(--muted);margin-top:0}"
+	".closed{background:var(--box);border-left:4px solid var(--muted);padding:.5rem 1rem;"
+	"border-radius:.25rem}"
 	"footer{margin:3rem auto 2rem;font-size:.9rem;color:var(--muted);"
 	"border-top:1px solid var(--line);padding-top:1rem}";
 
@@ -386,28 +390,138 @@ static int add_signatories(struct buf *b, const struct config *cfg,
 	return bad;
 }
 
+/*
+ * The statement in every language: <link rel="alternate" hreflang> for each
+ * (B/s/SLUG?lang=TAG) and x-default (the page as negotiated), in <head>.
+ */
+static int add_hreflang(struct buf *b, const char *page, const struct statement_view *v)
+{
+	int bad = 0;
+
+	if (v->n_texts < 2)
+		return 0;
+	for (size_t i = 0; i < v->n_texts; i++) {
+		bad |= buf_addstr(b, "<link rel=\"alternate\" hreflang=\"");
+		bad |= buf_add_html(b, nz(v->texts[i].lang));
+		bad |= buf_addstr(b, "\" href=\"");
+		bad |= buf_add_html(b, page);
+		bad |= buf_addstr(b, "?lang=");
+		bad |= buf_add_urlenc(b, nz(v->texts[i].lang));
+		bad |= buf_addstr(b, "\">\n");
+	}
+	bad |= buf_addstr(b, "<link rel=\"alternate\" hreflang=\"x-default\" href=\"");
+	bad |= buf_add_html(b, page);
+	bad |= buf_addstr(b, "\">\n");
+	return bad;
+}
+
+/* A language's name for a reader: its own name, with the tag when it has a region or script. */
+static int add_lang_name(struct buf *b, const char *tag)
+{
+	const char *name = lang_name(tag);
+	int bad = 0;
+
+	bad |= buf_add_html(b, name ? name : nz(tag));
+	if (name && strchr(nz(tag), '-')) {
+		bad |= buf_addstr(b, " (");
+		bad |= buf_add_html(b, tag);
+		bad |= buf_addch(b, ')');
+	}
+	return bad;
+}
+
+/* Links to the statement in each of its languages (the one shown is not a link). */
+static int add_languages(struct buf *b, const char *page, const struct statement_view *v)
+{
+	int bad = 0;
+
+	if (v->n_texts < 2)
+		return 0;
+	bad |= buf_addstr(b, "<nav class=\"langs\" aria-label=\"Languages\">");
+	for (size_t i = 0; i < v->n_texts; i++) {
+		const char *tag = nz(v->texts[i].lang);
+
+		if (i)
+			bad |= buf_addstr(b, " \xc2\xb7 ");
+		if (i == v->chosen) {
+			bad |= buf_addstr(b, "<strong lang=\"");
+			bad |= buf_add_html(b, tag);
+			bad |= buf_addstr(b, "\" aria-current=\"true\">");
+			bad |= add_lang_name(b, tag);
+			bad |= buf_addstr(b, "</strong>");
+			continue;
+		}
+		bad |= buf_addstr(b, "<a href=\"");
+		bad |= buf_add_html(b, page);
+		bad |= buf_addstr(b, "?lang=");
+		bad |= buf_add_urlenc(b, tag);
+		bad |= buf_addstr(b, "\" hreflang=\"");
+		bad |= buf_add_html(b, tag);
+		bad |= buf_addstr(b, "\" lang=\"");
+		bad |= buf_add_html(b, tag);
+		bad |= buf_addstr(b, "\">");
+		bad |= add_lang_name(b, tag);
+		bad |= buf_addstr(b, "</a>");
+	}
+	bad |= buf_addstr(b, "</nav>\n");
+	return bad;
+}
+
+/* "Revised on DATE · earlier versions", when the text was edited. */
+static int add_revised(struct buf *b, const char *page, int64_t revised)
+{
+	char day[TIME_STR_MAX];
+	int bad = 0;
+
+	if (revised <= 0)
+		return 0;
+	time_to_date((time_t)revised, day);
+	bad |= buf_printf(b, "<p class=\"revised\">Revised on %s \xc2\xb7 <a href=\"", day);
+	bad |= buf_add_html(b, page);
+	bad |= buf_addstr(b, "/versions\">earlier versions</a></p>\n");
+	return bad;
+}
+
 char *page_statement(const struct config *cfg, const struct statement_view *v)
 {
 	const struct statement *s = v->s;
 	char *page = xasprintf("%s/s/%s", nz(cfg->base_url), nz(s->slug));
+	struct statement shown = *s; /* s in the reader's language */
 	struct buf head, b;
 	int bad = 0;
 
+	if (v->n_texts && v->chosen < v->n_texts) {
+		const struct statement_text *t = &v->texts[v->chosen];
+
+		shown.lang = t->lang;
+		shown.title = t->title;
+		shown.dateline = t->dateline;
+		shown.summary = t->summary;
+		shown.content_html = t->content_html;
+	}
 	buf_init(&head, LIMIT_SMALL_DOC_BYTES);
 	buf_init(&b, LIMIT_PAGE_HTML_BYTES);
-	bad |= add_og(&head, cfg, s, page, page);
-	bad |= add_head(&b, s->lang, nz(s->title), buf_str(&head));
+	bad |= add_og(&head, cfg, &shown, page, page);
+	bad |= add_hreflang(&head, page, v);
+	bad |= add_head(&b, shown.lang, nz(shown.title), buf_str(&head));
+	bad |= add_languages(&b, page, v);
 	bad |= buf_addstr(&b, "<header>\n<h1>");
-	bad |= buf_add_html(&b, nz(s->title));
+	bad |= buf_add_html(&b, nz(shown.title));
 	bad |= buf_addstr(&b, "</h1>\n");
-	if (s->dateline && *s->dateline) {
+	if (shown.dateline && *shown.dateline) {
 		bad |= buf_addstr(&b, "<p class=\"dateline\">");
-		bad |= buf_add_html(&b, s->dateline);
+		bad |= buf_add_html(&b, shown.dateline);
 		bad |= buf_addstr(&b, "</p>\n");
 	}
-	bad |= buf_addstr(&b, "</header>\n<article class=\"text\">\n");
+	bad |= add_revised(&b, page, v->revised);
+	bad |= buf_addstr(&b, "</header>\n");
+	if (str_eq(s->policy, "closed"))
+		bad |= buf_addstr(&b, "<p class=\"closed\"><strong>Closed for signatures.</strong> "
+				      "This statement takes no new signatures; the list below is "
+				      "final.</p>\n");
+	bad |= buf_addstr(&b, "<article class=\"text\" dir=\"auto\">\n");
 	/* trusted: made by our importer from the coordinator's file */
-	bad |= buf_addstr(&b, nz(s->content_html));
+	bad |= buf_addstr(&b, nz(shown.content_html));
 	bad |= buf_addstr(&b, "\n</article>\n");
 	bad |= add_counts(&b, v);
 	bad |= add_sign_box(&b, cfg, s);
@@ -516,4 +630,125 @@ char *page_error(const struct config *cfg, int status, const char *message)
 		return xasprintf("<!doctype html>\n<title>%d</title>\n<h1>%d</h1>\n", status, status);
 	}
 	return buf_detach(&b);
+}
+
+/* ---- the statement's life: earlier versions, a deleted statement ---- */
+
+char *page_versions(const struct config *cfg, const struct statement *s,
+		    const struct statement_version *versions, size_t n)
+{
+	char *page = xasprintf("%s/s/%s", nz(cfg->base_url), nz(s->slug));
+	char *title = xasprintf("Versions: %s", nz(s->title));
+	struct buf b;
+	int bad = 0;
+
+	buf_init(&b, LIMIT_PAGE_HTML_BYTES);
+	bad |= add_head(&b, s->lang, title, "<meta name=\"robots\" content=\"noindex\">\n");
+	bad |= buf_addstr(&b, "<header>\n<h1>Versions of the text</h1>\n<p class=\"dateline\">"
+			      "<a href=\"");
+	bad |= buf_add_html(&b, page);
+	bad |= buf_addstr(&b, "\">");
+	bad |= buf_add_html(&b, nz(s->title));
+	bad |= buf_addstr(&b, "</a></p>\n</header>\n<p>The statement as it read after each "
+			      "edit, oldest first. The signatories are not part of a version: the "
+			      "statement&#39;s page lists them as they are now.</p>\n"
+			      "<ol class=\"statements\">\n");
+	for (size_t i = 0; i < n && !bad; i++) {
+		char day[TIME_STR_MAX];
+
+		time_to_date((time_t)versions[i].created, day);
+		bad |= buf_printf(&b, "<li><a href=\"");
+		bad |= buf_add_html(&b, page);
+		bad |= buf_printf(&b, "/versions/%d\">Version %d</a> \xc2\xb7 %s", versions[i].version,
+				  versions[i].version, i == 0 ? "published" : "revised");
+		bad |= buf_printf(&b, " on %s \xc2\xb7 %zu %s%s</li>\n", day, versions[i].n_langs,
+				  versions[i].n_langs == 1 ? "language" : "languages",
+				  i + 1 == n ? " \xc2\xb7 the current text" : "");
+	}
+	bad |= buf_addstr(&b, "</ol>\n");
+	bad |= add_foot(&b, cfg);
+	free(title);
+	free(page);
+	return finish(&b, bad);
+}
+
+char *page_version(const struct config *cfg, const struct statement *s, int version,
+		   int64_t created, const struct statement_text *texts, size_t n, size_t chosen,
+		   bool current)
+{
+	char *page = xasprintf("%s/s/%s", nz(cfg->base_url), nz(s->slug));
+	char *self = xasprintf("%s/versions/%d", page, version);
+	const struct statement_text *t = chosen < n ? &texts[chosen] : NULL;
+	char day[TIME_STR_MAX];
+	struct buf b;
+	int bad = 0;
+
+	if (!t) {
+		free(self);
+		free(page);
+		return NULL;
+	}
+	time_to_date((time_t)created, day);
+	buf_init(&b, LIMIT_PAGE_HTML_BYTES);
+	bad |= add_head(&b, t->lang, nz(t->title), "<meta name=\"robots\" content=\"noindex\">\n");
+	if (n > 1) {
+		bad |= buf_addstr(&b, "<nav class=\"langs\" aria-label=\"Languages\">");
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				bad |= buf_addstr(&b, " \xc2\xb7 ");
+			if (i == chosen) {
+				bad |= buf_addstr(&b, "<strong aria-current=\"true\">");
+				bad |= add_lang_name(&b, texts[i].lang);
+				bad |= buf_addstr(&b, "</strong>");
+				continue;
+			}
+			bad |= buf_addstr(&b, "<a href=\"");
+			bad |= buf_add_html(&b, self);
+			bad |= buf_addstr(&b, "?lang=");
+			bad |= buf_add_urlenc(&b, nz(texts[i].lang));
+			bad |= buf_addstr(&b, "\" hreflang=\"");
+			bad |= buf_add_html(&b, nz(texts[i].lang));
+			bad |= buf_addstr(&b, "\">");
+			bad |= add_lang_name(&b, texts[i].lang);
+			bad |= buf_addstr(&b, "</a>");
+		}
+		bad |= buf_addstr(&b, "</nav>\n");
+	}
+	bad |= buf_printf(&b, "<p class=\"closed\">Version %d of this statement, %s on %s%s. ",
+			  version, version == 1 ? "published" : "revised", day,
+			  current ? " (the current text)" : "");
+	bad |= buf_addstr(&b, "<a href=\"");
+	bad |= buf_add_html(&b, page);
+	bad |= buf_addstr(&b, "\">The statement now</a>, with its signatories \xc2\xb7 <a href=\"");
+	bad |= buf_add_html(&b, page);
+	bad |= buf_addstr(&b, "/versions\">all versions</a></p>\n<header>\n<h1>");
+	bad |= buf_add_html(&b, nz(t->title));
+	bad |= buf_addstr(&b, "</h1>\n");
+	if (t->dateline && *t->dateline) {
+		bad |= buf_addstr(&b, "<p class=\"dateline\">");
+		bad |= buf_add_html(&b, t->dateline);
+		bad |= buf_addstr(&b, "</p>\n");
+	}
+	bad |= buf_addstr(&b, "</header>\n<article class=\"text\" dir=\"auto\">\n");
+	/* trusted: made by our importer from the coordinator's file */
+	bad |= buf_addstr(&b, nz(t->content_html));
+	bad |= buf_addstr(&b, "\n</article>\n");
+	bad |= add_foot(&b, cfg);
+	free(self);
+	free(page);
+	return finish(&b, bad);
+}
+
+char *page_gone(const struct config *cfg, int64_t deleted)
+{
+	char day[TIME_STR_MAX];
+	char *msg;
+	char *html;
+
+	time_to_date((time_t)deleted, day);
+	msg = xasprintf("This statement was deleted on %s by the coordinators of this server. "
+			"Its address will not be used again.", day);
+	html = page_error(cfg, 410, msg);
+	free(msg);
+	return html;
 }

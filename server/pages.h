@@ -9,6 +9,7 @@
 #ifndef SERVER_PAGES_H
 #define SERVER_PAGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,8 @@
 #include "activitypub/view.h"
 
 struct statement;
+struct statement_text;
+struct statement_version;
 
 /*
  * The statement's page (B/s/SLUG for a browser): OpenGraph tags, the text,
@@ -39,6 +42,26 @@ char *page_statement(const struct config *cfg, const struct statement_view *v);
  */
 char *page_index(const struct config *cfg, struct statement *const *list,
 		 const int64_t *signatures, size_t n);
+
+/*
+ * The list of a statement's versions (B/s/SLUG/versions), oldest first, each
+ * linked to its page. versions: n entries, borrowed. Caller frees; NULL only
+ * past LIMIT_PAGE_HTML_BYTES.
+ */
+char *page_versions(const struct config *cfg, const struct statement *s,
+		    const struct statement_version *versions, size_t n);
+/*
+ * One version of the text (B/s/SLUG/versions/N), made at created, in
+ * texts[chosen] (texts: that version's n languages, the statement's own
+ * first; links to the others), with links back to the statement and to
+ * every version. current: it is the text the statement has now. Caller
+ * frees; NULL when chosen >= n or past LIMIT_PAGE_HTML_BYTES.
+ */
+char *page_version(const struct config *cfg, const struct statement *s, int version,
+		   int64_t created, const struct statement_text *texts, size_t n, size_t chosen,
+		   bool current);
+/* The page of a deleted statement (served with 410 Gone): when, and that it is final. */
+char *page_gone(const struct config *cfg, int64_t deleted);
 
 /* A small error page for status (404, 500...) with message (may be NULL). Caller frees. */
 char *page_error(const struct config *cfg, int status, const char *message);

@@ -66,6 +66,11 @@ static void route_statement(struct ctx *ctx, const struct request *req, const ch
 		return method_not_allowed(out, "GET, HEAD");
 	if (str_eq(rest, "icon.png"))
 		return web_icon(ctx, slug, out);
+	/* earlier versions of the text: pages only */
+	if (str_eq(rest, "versions"))
+		return web_versions(ctx, req, slug, "", out);
+	if (str_starts(rest, "versions/"))
+		return web_versions(ctx, req, slug, rest + strlen("versions/"), out);
 	if (str_eq(rest, "signatures.atom"))
 		return web_feed(ctx, slug, FEED_ATOM, out);
 	if (str_eq(rest, "signatures.rss"))
@@ -73,6 +78,7 @@ static void route_statement(struct ctx *ctx, const struct request *req, const ch
 	if (html && (str_eq(rest, "") || str_eq(rest, "post"))) {
 		web_statement(ctx, req, slug, out);
 		out->vary_accept = true;
+		out->vary_language = true;
 		return;
 	}
 	serve_statement(ctx, slug, rest, req->query, out);
@@ -125,7 +131,9 @@ void router_handle(struct ctx *ctx, const struct request *req, struct reply *out
 	if (str_eq(p, "/actor"))
 		return serve_instance_actor(ctx, out);
 	if (str_eq(p, "/actor/outbox"))
-		return serve_instance_outbox(ctx, out);
+		return serve_instance_outbox(ctx, req->query, out);
+	if (str_eq(p, "/actor/followers"))
+		return serve_instance_followers(ctx, req->query, out);
 	if (str_eq(p, "/ns"))
 		return serve_context(ctx, out);
 	if (str_eq(p, "/feed.atom"))

@@ -15,6 +15,7 @@
 #include "server/router.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/lang.h"
 #include "util/limits.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -50,12 +51,22 @@ void web_index(struct ctx *ctx, struct reply *out)
 /* Accept-Language is part of a cached page's key: cut it, a key is not a store. */
 #define PAGE_KEY_LANG_BYTES 128
 
-/* What a cached page depends on besides the data: the slug and the reader's languages. */
+/*
+ * What a cached page depends on besides the data: the slug and the reader's
+ * languages (?lang= and Accept-Language).
+ */
 static char *page_key(const char *slug, const struct request *req)
 {
 	const char *lang = req ? request_header(req, "Accept-Language") : NULL;
+	char *asked = NULL, *key;
 
-	return xasprintf("%s\n%.*s", slug, PAGE_KEY_LANG_BYTES, lang ? lang : "");
+	if (req && url_query_get(req->query, "lang", &asked, NULL) == 0 &&
+	    strlen(asked) >= LANG_TAG_MAX)
+		asked[LANG_TAG_MAX - 1] = '\0';
+	key = xasprintf("%s\n%s\n%.*s", slug, asked ? asked : "", PAGE_KEY_LANG_BYTES,
+			lang ? lang : "");
+	free(asked);
+	return key;
 }
 
 /* 304 Not Modified for etag: no body, the same validators. */
@@ -87,6 +98,8 @@ void web_statement(struct ctx *ctx, const struct request *req, const char *slug,
 	rc = store_statement_get(ctx->store, slug, &s, &err);
 	if (!rc)
 		rc = store_statement_gen(ctx->store, s->id, &gen, &changed, &err);
+	if (rc == -ERR_NOTFOUND && web_gone(ctx, slug, out))
+		goto out;
 	if (rc == -ERR_NOTFOUND) {
 		web_error(ctx, out, 404, "There is no statement at this address.");
 		goto out;
@@ -122,6 +135,7 @@ void web_statement(struct ctx *ctx, const struct request *req, const char *slug,
 						      : err.msg);
 			goto out;
 		}
+		lv.v.chosen = web_pick_lang(req, &lv.v);
 		page = page_statement(ctx->cfg, &lv.v);
 		view_release(&lv);
 		if (!page) {

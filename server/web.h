@@ -2,8 +2,12 @@
 #ifndef SERVER_WEB_H
 #define SERVER_WEB_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "activitypub/reply.h"
 #include "activitypub/request.h"
+#include "activitypub/view.h"
 #include "server/feeds.h"
 
 struct ctx;
@@ -31,5 +35,20 @@ void web_icon(struct ctx *ctx, const char *slug, struct reply *out);
  * statement of ours: 404; a malformed address: 400.
  */
 void web_remote_follow(struct ctx *ctx, const char *query, struct reply *out);
+/*
+ * The statement's life (server/web_life.c). web_pick_lang: the index in
+ * v->texts of the language a reader gets: ?lang=TAG when the statement has
+ * it, else the best of Accept-Language (util/lang.h), else its own (0).
+ * web_gone: when slug is a deleted statement, a 410 page and true.
+ * web_versions: B/s/SLUG/versions (rest "") lists the versions of the text,
+ * B/s/SLUG/versions/N (rest "N") shows one, in the reader's language.
+ */
+size_t web_pick_lang(const struct request *req, const struct statement_view *v);
+bool web_gone(struct ctx *ctx, const char *slug, struct reply *out);
+void web_versions(struct ctx *ctx, const struct request *req, const char *slug, const char *rest,
+		  struct reply *out);
+
+/* An organisation's page (server/pages.h page_org), its signatures in signing order. */
+void web_org(struct ctx *ctx, const char *slug, struct reply *out);
 
 #endif

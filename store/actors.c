@@ -128,6 +128,7 @@ int store_actor_delete(struct store *st, const char *id, struct err *err)
 	static const char *const sql[] = {
 		"DELETE FROM followers WHERE actor_id = ?1",
 		"DELETE FROM reactions WHERE actor_id = ?1",
+		"DELETE FROM index_followers WHERE actor_id = ?1",
 		"DELETE FROM remote_actors WHERE id = ?1",
 	};
 	sqlite3_stmt *q = NULL;

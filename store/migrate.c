@@ -318,6 +318,51 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER delivery_log_statement_gone AFTER DELETE ON statements"
 	"  BEGIN DELETE FROM delivery_log WHERE statement_id = OLD.id; END;"
 	"PRAGMA user_version = 6;",
+
+	/*
+	 * 7: the statement's life. statement_texts keeps every version of the
+	 * text in every language (version 1 as imported; the statements row
+	 * holds the current text in the statement's own language); a trigger
+	 * writes version 1 of a new statement, and records its "announce" event
+	 * for the index's followers. deleted_at marks a deleted statement (the
+	 * row stays: its key signs the Delete, its slug is never reused).
+	 * statement_events: what the publisher must send once. index_followers:
+	 * who follows the instance actor to hear of new statements.
+	 */
+	"CREATE TABLE statement_texts ("
+	"  statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL,"
+	"  lang TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  dateline TEXT NOT NULL DEFAULT '',"
+	"  summary TEXT NOT NULL DEFAULT '',"
+	"  content_html TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY (statement_id, version, lang)"
+	") WITHOUT ROWID;"
+	"INSERT INTO statement_texts (statement_id, version, lang, title, dateline, summary,"
+	"  content_html, created)"
+	"  SELECT id, 1, lang, title, dateline, summary, content_html, published FROM statements;"
+	"ALTER TABLE statements ADD COLUMN deleted_at INTEGER;"
+	"CREATE TABLE statement_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  statement_id INTEGER NOT NULL REFERENCES statements(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('announce', 'delete')),"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE TRIGGER statements_opened AFTER INSERT ON statements BEGIN"
+	"  INSERT INTO statement_texts (statement_id, version, lang, title, dateline, summary,"
+	"   content_html, created) VALUES (NEW.id, 1, NEW.lang, NEW.title, NEW.dateline,"
+	"   NEW.summary, NEW.content_html, NEW.published);"
+	"  INSERT INTO statement_events (statement_id, kind, created)"
+	"   VALUES (NEW.id, 'announce', NEW.published);"
+	" END;"
+	"CREATE TABLE index_followers ("
+	"  actor_id TEXT PRIMARY KEY NOT NULL,"
+	"  follow_id TEXT,"
+	"  created INTEGER NOT NULL"
+	");"
+	"PRAGMA user_version = 7;",
 };
 
 #define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -164,6 +164,7 @@ static int statement_get(struct store *st, const char *slug, int64_t id,
 	*out = NULL;
 	if ((rc = db_prepare(st,
 			     slug ? "SELECT " STATEMENT_COLUMNS " FROM statements WHERE slug = ?1"
+				    " AND deleted_at IS NULL"
 				  : "SELECT " STATEMENT_COLUMNS " FROM statements WHERE id = ?1",
 			     &q, err)))
 		return rc;
@@ -215,8 +216,10 @@ int store_statement_list(struct store *st, struct statement ***out, size_t *n, s
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = db_prepare(st, "SELECT " STATEMENT_COLUMNS " FROM statements ORDER BY id", &q,
-			     err)))
+	if ((rc = db_prepare(st,
+			     "SELECT " STATEMENT_COLUMNS " FROM statements WHERE deleted_at IS NULL"
+			     " ORDER BY id",
+			     &q, err)))
 		return rc;
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		if (len == cap) {
@@ -358,7 +361,7 @@ int store_statement_updates_due(struct store *st, int64_t now, int64_t **out, si
 	*n = 0;
 	if ((rc = db_prepare(st,
 			     "SELECT id FROM statements WHERE update_due_at IS NOT NULL"
-			     " AND update_due_at <= ?1 ORDER BY update_due_at",
+			     " AND update_due_at <= ?1 AND deleted_at IS NULL ORDER BY update_due_at",
 			     &q, err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, now)) {

@@ -62,21 +62,6 @@ int store_pool_open(const char *path, size_t n, struct store_pool **out, struct 
 struct store *store_pool_get(struct store_pool *pool);
 int store_pool_durable(struct store_pool *pool, struct store *st, struct err *err);
 void store_pool_put(struct store_pool *pool, struct store *st);
-/*
- * Shared write batches: short runs of writes (no network I/O inside!) from
- * many threads go into one transaction of one more connection, the
- * writer, each run in its own savepoint; the last thread of a burst (none
- * waiting to write after it) commits for all. enter waits for its turn and
- * sets *w to the writer (use it for reads and writes until leave; -ERR_IO
- * when no transaction could start). leave keeps the run (keep) or undoes
- * it, then waits until the batch is committed and, through own (the
- * thread's pool connection, whose WAL it fsyncs), durable: 0, or -ERR_IO
- * when the batch or the fsync failed (then nothing of the run may be
- * promised). Another thread's failure inside the batch undoes only its run.
- */
-int store_pool_writer_enter(struct store_pool *pool, struct store **w, struct err *err);
-int store_pool_writer_leave(struct store_pool *pool, struct store *w, bool keep,
-			    struct store *own, struct err *err);
 void store_pool_close(struct store_pool *pool);
 
 /* Settings of the server kept in the db (e.g. "base_url"). *out: caller frees, NULL if unset. */
@@ -286,7 +271,8 @@ int store_actor_get(struct store *st, const char *id, struct remote_actor **out,
 int store_actor_get_by_key(struct store *st, const char *key_id, struct remote_actor **out,
 			   struct err *err);
 /*
- * Remove the actor and everything it did: follows, likes, announces. Its
+ * Remove the actor and everything it did: follows (of statements and of the
+ * index), likes, announces. Its
  * signatures and mentions stay (withdraw with store_signatory_withdraw).
  */
 int store_actor_delete(struct store *st, const char *id, struct err *err);
@@ -710,5 +696,136 @@ int store_org_follower_list(struct store *st, int64_t org_id, size_t offset, siz
 /* Their distinct inboxes (shared when they have one; cached actors only, dead ones left out). */
 int store_org_follower_inboxes(struct store *st, int64_t org_id, char ***out, size_t *n,
 			       struct err *err);
+
+/* ---- the statement's life: versions, translations, deletion (store/life.c) ---- */
+
+/*
+ * The text of a statement in one language, as one version has it. The
+ * statement's own language is the one of struct statement (its title ...
+ * content_html are those of the current version); others are translations.
+ */
+struct statement_text {
+	char *lang;         /* normalised BCP 47 tag */
+	char *title;
+	char *dateline;     /* "" when none */
+	char *summary;
+	char *content_html; /* made by our importer: trusted HTML */
+};
+
+void statement_texts_free(struct statement_text *list, size_t n);
+
+/* One version of the text: 1 is the text as imported, each edit adds one. */
+struct statement_version {
+	int version;
+	int64_t created;  /* when it was made (the import's time for version 1) */
+	size_t n_langs;   /* languages it has */
+};
+
+/*
+ * The texts of version (0 = the current one) of a statement: the statement's
+ * own language first, then the translations by tag. *got (may be NULL) is
+ * the version read. *out: free with statement_texts_free. ERR_NOTFOUND when
+ * the statement has no such version.
+ */
+int store_statement_texts(struct store *st, int64_t statement_id, int version,
+			  struct statement_text **out, size_t *n, int *got, struct err *err);
+/* Every version of a statement, oldest first. *out: caller frees (NULL when none). */
+int store_statement_versions(struct store *st, int64_t statement_id,
+			     struct statement_version **out, size_t *n, struct err *err);
+/*
+ * Edit the text: a new version made at now, in one transaction, with
+ * texts[0..n) (texts[0] must be the statement's own language; the others are
+ * translations, added or replaced) and every other translation of the
+ * current version carried over as it was; the statement's title, dateline,
+ * summary and content become texts[0]'s, and an edit of the post is
+ * scheduled at due (or earlier, when one is scheduled already). *version
+ * (may be NULL) is the new version's number. ERR_INVALID when texts[0] is
+ * not in the statement's language, a language comes twice, a title or text
+ * is empty, or the version would pass LIMIT_TRANSLATIONS languages;
+ * ERR_EXISTS when nothing differs from the current version (nothing written);
+ * ERR_NOTFOUND for an unknown or deleted statement.
+ */
+int store_statement_edit(struct store *st, int64_t statement_id, const struct statement_text *texts,
+			 size_t n, int64_t now, int64_t due, int *version, struct err *err);
+/*
+ * Add or replace the translation t of the current version (not a new
+ * version: the text is the same statement) and schedule an edit of the post
+ * at due (or earlier). *replaced (may be NULL) says whether that language was
+ * there. ERR_INVALID when t is in the statement's own language (that is an
+ * edit) or empty; ERR_TOOBIG past LIMIT_TRANSLATIONS languages; ERR_EXISTS
+ * when the same text is there already; ERR_NOTFOUND for an unknown or deleted
+ * statement.
+ */
+int store_translation_put(struct store *st, int64_t statement_id, const struct statement_text *t,
+			  int64_t due, bool *replaced, struct err *err);
+/*
+ * Delete a statement at now: it is marked deleted (never removed: its key
+ * signs the Delete activities, and its slug and URLs are never reused), any
+ * scheduled edit is dropped, and a "delete" event is recorded for the
+ * publisher, in one transaction. A deleted statement is gone for
+ * store_statement_get and store_statement_list; store_statement_get_by_id
+ * still reads it (the keyring needs its key). ERR_NOTFOUND for an unknown or
+ * already deleted statement.
+ */
+int store_statement_delete(struct store *st, int64_t statement_id, int64_t now, struct err *err);
+/*
+ * Whether slug is a deleted statement: *deleted_at is when, or 0 while it is
+ * live. ERR_NOTFOUND when no statement ever had that slug.
+ */
+int store_statement_deleted(struct store *st, const char *slug, int64_t *deleted_at,
+			    struct err *err);
+
+/*
+ * What the publisher must tell the fediverse once: "announce" (a statement
+ * was opened: the index's followers hear of it, recorded by the store when
+ * a statement is added) and "delete" (store_statement_delete).
+ */
+struct statement_event {
+	int64_t id;
+	int64_t statement_id;
+	char *kind;  /* "announce" or "delete" */
+	int64_t created;
+};
+
+void statement_events_free(struct statement_event *list, size_t n);
+/* Events waiting, oldest first. *out: free with statement_events_free. */
+int store_events_pending(struct store *st, struct statement_event **out, size_t *n,
+			 struct err *err);
+/*
+ * In one transaction, queue out[0..n_out) signed by signer_statement_id (0:
+ * the instance actor), as store_delivery_add does, and forget the event.
+ * An event that is gone already (another worker did it) is not an error.
+ */
+int store_event_publish(struct store *st, int64_t event_id, int64_t signer_statement_id,
+			const struct store_outgoing *out, size_t n_out, struct err *err);
+
+/* ---- the index: followers of the instance actor (acct:HOST@HOST) ---- */
+
+/* Idempotent per actor; a second Follow replaces follow_id. */
+int store_index_follower_add(struct store *st, const char *actor_id, const char *follow_id,
+			     struct err *err);
+/*
+ * Remove actor_id, only when its Follow was follow_id (NULL: whichever).
+ * *removed (may be NULL) says whether one was.
+ */
+int store_index_follower_remove(struct store *st, const char *actor_id, const char *follow_id,
+				bool *removed, struct err *err);
+int store_index_follower_count(struct store *st, int64_t *count, struct err *err);
+/* Actor ids, oldest first, paged. Free with strings_free. */
+int store_index_follower_list(struct store *st, size_t offset, size_t limit, char ***out,
+			      size_t *n, struct err *err);
+/* Their distinct (shared) inboxes, sorted, dead ones left out. Free with strings_free. */
+int store_index_follower_inboxes(struct store *st, char ***out, size_t *n, struct err *err);
+
+/*
+ * store_statement_import, and translations[0..n_translations) of the text as
+ * more languages of version 1, in one transaction: all of it or nothing.
+ * ERR_INVALID for a translation in the statement's own language, a language
+ * twice, or an empty one.
+ */
+int store_statement_import_translated(struct store *st, struct statement *s,
+				      const struct signatory *sigs, size_t n,
+				      const struct statement_text *translations,
+				      size_t n_translations, struct err *err);
 
 #endif

@@ -90,6 +90,17 @@ void time_to_http(time_t t, char out[TIME_STR_MAX])
 		 months[tm.tm_mon], rest);
 }
 
+void time_to_date(time_t t, char out[TIME_STR_MAX])
+{
+	static const char *const full[] = { "January", "February", "March",     "April",
+					    "May",     "June",     "July",      "August",
+					    "September", "October", "November", "December" };
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, TIME_STR_MAX, "%d %s %d", tm.tm_mday, full[tm.tm_mon], tm.tm_year + 1900);
+}
+
 static bool digits(const char *s, int n, int *out)
 {
 	int v = 0;

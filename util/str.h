@@ -23,6 +23,8 @@ char *str_trim_dup(const char *s, size_t len);
 #define TIME_STR_MAX 40
 void time_to_iso(time_t t, char out[TIME_STR_MAX]);
 void time_to_http(time_t t, char out[TIME_STR_MAX]);
+/* A day for readers, in English, UTC: "5 March 2026". */
+void time_to_date(time_t t, char out[TIME_STR_MAX]);
 /* Parse an IMF-fixdate (the only HTTP date form we accept); false if malformed. */
 bool time_from_http(const char *s, time_t *out);
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" (fractions and +00:00 accepted); false if malformed. */

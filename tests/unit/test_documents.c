@@ -571,7 +571,10 @@ static void instance_actor_and_webfinger(void **state)
 	assert_string_equal(str_at(a, "inbox"), "http://127.0.0.1:8443/actor/inbox");
 	assert_string_equal(str_at(a, "outbox"), "http://127.0.0.1:8443/actor/outbox");
 	assert_string_equal(str_at(a, "url"), "http://127.0.0.1:8443/");
-	assert_true(json_is_true(json_object_get(a, "manuallyApprovesFollowers")));
+	/* the index: anyone may follow it to hear of new statements */
+	assert_true(json_is_false(json_object_get(a, "manuallyApprovesFollowers")));
+	assert_string_equal(str_at(a, "followers"), "http://127.0.0.1:8443/actor/followers");
+	assert_string_equal(str_at(a, "name"), "Statements on 127.0.0.1:8443");
 	assert_string_equal(str_at(json_object_get(a, "publicKey"), "id"),
 			    "http://127.0.0.1:8443/actor#main-key");
 	assert_string_equal(str_at(json_object_get(a, "publicKey"), "publicKeyPem"), "PEM");
@@ -687,6 +690,166 @@ static void context_document(void **state)
 	json_decref(doc);
 }
 
+/* Translations: contentMap holds the whole post in every language, the statement's own first. */
+static void note_content_map_has_every_language(void **state)
+{
+	struct statement_text texts[] = {
+		{ .lang = "en", .title = stmt.title, .dateline = stmt.dateline,
+		  .content_html = stmt.content_html },
+		{ .lang = "es", .title = "Manos fuera de Venezuela", .dateline = "",
+		  .content_html = "<p>Condenamos el golpe.</p>" },
+		{ .lang = "pt-BR", .title = "Tirem as m\xc3\xa3os", .dateline = "Sexta",
+		  .content_html = "<p>Condenamos.</p>" },
+	};
+	struct statement_view v = view();
+	json_t *n, *map;
+	const char *key, *es, *pt;
+	json_t *val;
+	size_t i = 0;
+
+	(void)state;
+	v.texts = texts;
+	v.n_texts = 3;
+	n = doc_note(&cfg, &v);
+	map = json_object_get(n, "contentMap");
+	assert_int_equal(json_object_size(map), 3);
+	/* Mastodon takes the first key as the post's language: the statement's own */
+	json_object_foreach(map, key, val) {
+		static const char *const order[] = { "en", "es", "pt-BR" };
+
+		assert_string_equal(key, order[i++]);
+	}
+	assert_string_equal(str_at(map, "en"), str_at(n, "content"));
+	es = str_at(map, "es");
+	pt = str_at(map, "pt-BR");
+	assert_true(strncmp(es, "<p><strong>Manos fuera de Venezuela</strong></p>", 47) == 0);
+	assert_non_null(strstr(es, "<p>Condenamos el golpe.</p>"));
+	assert_null(strstr(es, "strongly condemn"));
+	assert_non_null(strstr(pt, "<p>Sexta</p>"));
+	/* the signatory list is the same in all */
+	assert_non_null(strstr(es, "<li>Socialist Alliance, Australia</li>"));
+	assert_non_null(strstr(pt, "<li>Socialist Alliance, Australia</li>"));
+	json_decref(n);
+}
+
+/* The Note stays within twice LIMIT_POST_HTML_BYTES whatever the languages; the last ones go first. */
+static void note_languages_share_the_budget(void **state)
+{
+	enum { N = LIMIT_TRANSLATIONS };
+	struct statement_text texts[N];
+	struct statement_view v = view();
+	char *big = xmalloc(200 * 1024);
+	char lang[N][4];
+	json_t *n, *map;
+	char *dump;
+
+	(void)state;
+	memcpy(big, "<p>", 3);
+	memset(big + 3, 'x', 200 * 1024 - 8);
+	memcpy(big + 200 * 1024 - 5, "</p>", 5);
+	for (size_t i = 0; i < N; i++) {
+		if (i == 0)
+			snprintf(lang[i], sizeof(lang[i]), "en");
+		else
+			snprintf(lang[i], sizeof(lang[i]), "%c%c", 'a' + (int)(i / 26),
+				 'a' + (int)(i % 26));
+		texts[i] = (struct statement_text){ .lang = lang[i], .title = "T", .dateline = "",
+						    .content_html = i == 0 ? stmt.content_html : big };
+	}
+	v.texts = texts;
+	v.n_texts = N;
+	n = doc_note(&cfg, &v);
+	assert_non_null(n);
+	map = json_object_get(n, "contentMap");
+	/* 200 KiB a language: the own text and only as many translations as fit */
+	assert_true(json_object_size(map) >= 2);
+	assert_true(json_object_size(map) < N);
+	assert_non_null(json_object_get(map, "en"));
+	assert_non_null(json_object_get(map, lang[1]));
+	assert_null(json_object_get(map, lang[N - 1]));
+	dump = doc_dump(n);
+	assert_true(strlen(dump) < 2 * (size_t)LIMIT_POST_HTML_BYTES + 16384);
+	free(dump);
+	json_decref(n);
+	free(big);
+}
+
+static void note_says_revised_and_closed(void **state)
+{
+	struct statement st = stmt;
+	struct statement_view v = view();
+	json_t *n;
+	const char *content;
+
+	(void)state;
+	st.policy = "closed";
+	v.s = &st;
+	v.revised = 1767225599;
+	n = doc_note(&cfg, &v);
+	content = str_at(n, "content");
+	assert_non_null(strstr(content, "<p><em>Revised on 31 December 2025.</em></p>"));
+	/* closed said at the top, not only in the closing paragraph */
+	assert_true(strstr(content, "<p><strong>Closed for signatures.</strong></p>") <
+		    strstr(content, stmt.content_html));
+	json_decref(n);
+}
+
+static void deleted_statement_documents(void **state)
+{
+	json_t *t = doc_tombstone(&cfg, "hov", "/post", "Note", 1767225599);
+	json_t *d = doc_delete_note(&cfg, "hov", 1767225599);
+	json_t *da = doc_delete_actor(&cfg, "hov", 1767225599);
+	json_t *obj;
+
+	(void)state;
+	assert_string_equal(str_at(t, "id"), B "/s/hov/post");
+	assert_string_equal(str_at(t, "type"), "Tombstone");
+	assert_string_equal(str_at(t, "formerType"), "Note");
+	assert_string_equal(str_at(t, "deleted"), "2025-12-31T23:59:59Z");
+	assert_string_equal(str_at(d, "type"), "Delete");
+	assert_string_equal(str_at(d, "id"), B "/s/hov/post#delete");
+	assert_string_equal(str_at(d, "actor"), B "/s/hov");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "to"), 0)),
+			    AS_PUBLIC);
+	obj = json_object_get(d, "object");
+	assert_string_equal(str_at(obj, "id"), B "/s/hov/post");
+	assert_string_equal(str_at(obj, "type"), "Tombstone");
+	assert_string_equal(str_at(da, "id"), B "/s/hov#delete");
+	assert_string_equal(str_at(da, "actor"), B "/s/hov");
+	assert_string_equal(str_at(da, "object"), B "/s/hov");
+	assert_true(context_has(da, "https://www.w3.org/ns/activitystreams"));
+	json_decref(t);
+	json_decref(d);
+	json_decref(da);
+}
+
+static void index_announces_new_statements(void **state)
+{
+	json_t *a = doc_announce_statement(&cfg, "hov", 1548374400);
+	struct statement one = stmt, two = stmt;
+	struct statement *list[] = { &one, &two };
+	json_t *page, *items;
+	json_t *cc;
+
+	(void)state;
+	two.slug = "second";
+	assert_string_equal(str_at(a, "type"), "Announce");
+	assert_string_equal(str_at(a, "id"), B "/actor#announces/hov");
+	assert_string_equal(str_at(a, "actor"), B "/actor");
+	assert_string_equal(str_at(a, "object"), B "/s/hov/post");
+	assert_string_equal(str_at(a, "published"), "2019-01-25T00:00:00Z");
+	cc = json_object_get(a, "cc");
+	assert_string_equal(json_string_value(json_array_get(cc, 0)), B "/actor/followers");
+	assert_string_equal(json_string_value(json_array_get(cc, 1)), B "/s/hov");
+	page = doc_index_outbox_page(&cfg, list, 2, 1, 2);
+	items = json_object_get(page, "orderedItems");
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(str_at(json_array_get(items, 0), "object"), B "/s/second/post");
+	assert_string_equal(str_at(page, "partOf"), B "/actor/outbox");
+	json_decref(page);
+	json_decref(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -697,6 +860,11 @@ int main(void)
 		cmocka_unit_test(note_escapes_names),
 		cmocka_unit_test(note_updated_never_before_published),
 		cmocka_unit_test(note_closed_and_no_lang),
+		cmocka_unit_test(note_content_map_has_every_language),
+		cmocka_unit_test(note_languages_share_the_budget),
+		cmocka_unit_test(note_says_revised_and_closed),
+		cmocka_unit_test(deleted_statement_documents),
+		cmocka_unit_test(index_announces_new_statements),
 		cmocka_unit_test(note_long_list_is_cut),
 		cmocka_unit_test(invalid_utf8_is_repaired),
 		cmocka_unit_test(create_and_update),

@@ -68,6 +68,10 @@ static void times(void **state)
 	assert_int_equal(t, 1548374400);
 	time_to_iso(1548374400, s);
 	assert_string_equal(s, "2019-01-25T00:00:00Z");
+	time_to_date(1548374400, s);
+	assert_string_equal(s, "25 January 2019");
+	time_to_date(1767225599, s); /* the last second of 2025 */
+	assert_string_equal(s, "31 December 2025");
 	assert_true(time_from_iso("2019-01-25T00:00:00.123Z", &t));
 	assert_int_equal(t, 1548374400);
 	assert_false(time_from_http("Fri, 25 Jan 2019 00:00:00 UTC", &t));

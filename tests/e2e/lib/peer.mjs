@@ -26,7 +26,8 @@ import {
   MemoryKvStore, createFederation, generateCryptoKeyPair,
 } from '@fedify/fedify';
 import {
-  Accept, Announce, Endpoints, Follow, Like, Note, Organization, PUBLIC_COLLECTION, Person, Reject, Undo,
+  Accept, Announce, Delete, Endpoints, Follow, Like, Note, Organization, PUBLIC_COLLECTION, Person, Reject,
+  Undo, Update,
 } from '@fedify/vocab';
 
 const PEER_ID = 'peer';
@@ -108,7 +109,10 @@ export class Peer {
       .setInboxListeners('/users/{identifier}/inbox', '/inbox')
       .on(Accept, record('Accept'))
       .on(Reject, record('Reject'))
-      .on(Note, record('Note'));
+      .on(Note, record('Note'))
+      .on(Update, record('Update'))
+      .on(Delete, record('Delete'))
+      .on(Announce, record('Announce'));
 
     this.server = http.createServer(async (req, res) => {
       try {
