@@ -220,6 +220,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	};
 	rctx = *srv->ctx;
 	rctx.store = store_pool_get(srv->pool);
+	rctx.pool = srv->pool;
 	router_handle(&rctx, &req, &r);
 	/* A 2xx says "committed": the commit must survive a power cut before we say it. */
 	if (store_pool_durable(srv->pool, rctx.store, &err) && r.status < 300) {

@@ -62,6 +62,21 @@ int store_pool_open(const char *path, size_t n, struct store_pool **out, struct 
 struct store *store_pool_get(struct store_pool *pool);
 int store_pool_durable(struct store_pool *pool, struct store *st, struct err *err);
 void store_pool_put(struct store_pool *pool, struct store *st);
+/*
+ * Shared write batches: short runs of writes (no network I/O inside!) from
+ * many threads go into one transaction of one more connection, the
+ * writer, each run in its own savepoint; the last thread of a burst (none
+ * waiting to write after it) commits for all. enter waits for its turn and
+ * sets *w to the writer (use it for reads and writes until leave; -ERR_IO
+ * when no transaction could start). leave keeps the run (keep) or undoes
+ * it, then waits until the batch is committed and, through own (the
+ * thread's pool connection, whose WAL it fsyncs), durable: 0, or -ERR_IO
+ * when the batch or the fsync failed (then nothing of the run may be
+ * promised). Another thread's failure inside the batch undoes only its run.
+ */
+int store_pool_writer_enter(struct store_pool *pool, struct store **w, struct err *err);
+int store_pool_writer_leave(struct store_pool *pool, struct store *w, bool keep,
+			    struct store *own, struct err *err);
 void store_pool_close(struct store_pool *pool);
 
 /* Settings of the server kept in the db (e.g. "base_url"). *out: caller frees, NULL if unset. */
