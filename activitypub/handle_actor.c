@@ -13,17 +13,22 @@
 enum handled handle_delete(struct ctx *ctx, const struct activity *a, struct err *err)
 {
 	if (!str_eq(a->object_id, a->actor_id)) {
-		bool withdrawn = false;
+		bool withdrawn = false, unquoted = false;
 
 		/* A deleted post that signed by mention withdraws that signature. */
 		if (a->object_id &&
 		    sign_withdraw_activity(ctx, a->actor_id, a->object_id, &withdrawn, err))
 			return handler_store_failed(err);
-		if (!withdrawn)
+		/* A deleted quoting post is no longer a quote (its authorization: 410). */
+		if (a->object_id &&
+		    store_quote_delete(ctx->store, a->actor_id, a->object_id, &unquoted, err))
+			return handler_store_failed(err);
+		if (!withdrawn && !unquoted)
 			errorf(err, ERR_NOTFOUND, "Delete of %s", a->object_id ? a->object_id : "?");
-		return withdrawn ? HANDLED_DONE : HANDLED_IGNORED;
+		return withdrawn || unquoted ? HANDLED_DONE : HANDLED_IGNORED;
 	}
 	if (sign_withdraw_all(ctx, a->actor_id, 0, err) ||
+	    store_quote_delete_actor(ctx->store, a->actor_id, NULL, err) ||
 	    store_actor_delete(ctx->store, a->actor_id, err))
 		return handler_store_failed(err);
 	return HANDLED_DONE;
