@@ -20,8 +20,9 @@
 #include "util/mem.h"
 #include "util/str.h"
 
-#define FEDERATION_NOTE \
-	"the server sends it to the fediverse within seconds while it runs (or when it next starts)"
+#define FEDERATION_NOTE                                                                       \
+	"the server sends it to the fediverse within seconds while it runs (or when it next " \
+	"starts)"
 
 /* The live statement of --slug, or 1 after a one-line error naming what is wrong. */
 static int live_statement(struct store *st, const char *slug, struct statement **s)
@@ -74,8 +75,8 @@ static void ignored_list_note(const struct statement_doc *doc)
  * version without a Language line is in it), then the others. 1 after a
  * one-line error when the file has no text in the statement's language.
  */
-static int edit_texts(const struct statement_doc *doc, const struct statement *s,
-		      const char *path, struct statement_text **out, size_t *n)
+static int edit_texts(const struct statement_doc *doc, const struct statement *s, const char *path,
+		      struct statement_text **out, size_t *n)
 {
 	size_t total = doc->n_translations + 1, k = 1, own = SIZE_MAX;
 	struct statement_text *t = xcalloc(total, sizeof(*t));
@@ -129,9 +130,10 @@ static void kept_note(struct store *st, int64_t id, int version, const struct st
 		for (size_t k = 0; k < n; k++)
 			given = given || str_eq(t[k].lang, now[i].lang);
 		if (!given)
-			fprintf(stderr, "undersigned: note: the %s translation was not in the file "
-					"and is kept as it was; update it with 'statement translation "
-					"add --lang %s'\n",
+			fprintf(stderr,
+				"undersigned: note: the %s translation was not in the file "
+				"and is kept as it was; update it with 'statement translation "
+				"add --lang %s'\n",
 				now[i].lang, now[i].lang);
 	}
 	statement_texts_free(now, n_now);
@@ -238,8 +240,8 @@ static int statement_delete(const struct cli_opts *o)
 		goto out;
 	}
 	printf("deleted '%s': its page, actor and post now answer 410 Gone; a Delete of the "
-	       "post and of the actor goes to its followers and to who favourited or boosted it: "
-	       FEDERATION_NOTE "\n",
+	       "post and of the actor goes to its followers and to who favourited or boosted "
+	       "it: " FEDERATION_NOTE "\n",
 	       o->slug);
 	rc = 0;
 out:

@@ -97,7 +97,8 @@ static void version_page(struct ctx *ctx, const struct request *req, const struc
 	if (page)
 		reply_take(out, 200, CT_HTML, page);
 	else
-		reply_take(out, 500, CT_HTML, page_error(ctx->cfg, 500, "the page could not be built"));
+		reply_take(out, 500, CT_HTML,
+			   page_error(ctx->cfg, 500, "the page could not be built"));
 out:
 	statement_texts_free(texts, n);
 	free(versions);
@@ -135,7 +136,8 @@ void web_versions(struct ctx *ctx, const struct request *req, const char *slug, 
 	if (page)
 		reply_take(out, 200, CT_HTML, page);
 	else
-		reply_take(out, 500, CT_HTML, page_error(ctx->cfg, 500, "the page could not be built"));
+		reply_take(out, 500, CT_HTML,
+			   page_error(ctx->cfg, 500, "the page could not be built"));
 out:
 	free(versions);
 	statement_free(s);

@@ -64,7 +64,8 @@ static int live_statement(struct store *st, int64_t statement_id, char **lang, i
 		*lang = db_column_dup(q, 0);
 		*version = sqlite3_column_int(q, 1);
 	} else if (step == SQLITE_DONE) {
-		rc = errorf(err, ERR_NOTFOUND, "no statement with id %lld", (long long)statement_id);
+		rc =
+		    errorf(err, ERR_NOTFOUND, "no statement with id %lld", (long long)statement_id);
 	} else {
 		rc = db_fail(st, err, "read statement");
 	}
@@ -83,13 +84,14 @@ int store_statement_texts(struct store *st, int64_t statement_id, int version,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = db_prepare(st,
-			     "SELECT t.lang, t.title, t.dateline, t.summary, t.content_html, t.version"
-			     " FROM statement_texts t JOIN statements s ON s.id = t.statement_id"
-			     " WHERE t.statement_id = ?1 AND t.version = CASE WHEN ?2 > 0 THEN ?2"
-			     "  ELSE (SELECT max(version) FROM statement_texts WHERE statement_id = ?1)"
-			     " END ORDER BY t.lang <> s.lang, t.lang",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st,
+		 "SELECT t.lang, t.title, t.dateline, t.summary, t.content_html, t.version"
+		 " FROM statement_texts t JOIN statements s ON s.id = t.statement_id"
+		 " WHERE t.statement_id = ?1 AND t.version = CASE WHEN ?2 > 0 THEN ?2"
+		 "  ELSE (SELECT max(version) FROM statement_texts WHERE statement_id = ?1)"
+		 " END ORDER BY t.lang <> s.lang, t.lang",
+		 &q, err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, statement_id) || sqlite3_bind_int(q, 2, version)) {
 		rc = db_fail(st, err, "read texts");
@@ -127,8 +129,8 @@ out:
 	return rc;
 }
 
-int store_statement_versions(struct store *st, int64_t statement_id,
-			     struct statement_version **out, size_t *n, struct err *err)
+int store_statement_versions(struct store *st, int64_t statement_id, struct statement_version **out,
+			     size_t *n, struct err *err)
 {
 	sqlite3_stmt *q = NULL;
 	struct statement_version *list = NULL;
@@ -210,10 +212,11 @@ static int schedule_edit(struct store *st, int64_t statement_id, int64_t due, st
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if ((rc = db_prepare(st,
-			     "UPDATE statements SET update_due_at = min(coalesce(update_due_at, ?2), ?2),"
-			     " update_gen = update_gen + 1 WHERE id = ?1",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st,
+		 "UPDATE statements SET update_due_at = min(coalesce(update_due_at, ?2), ?2),"
+		 " update_gen = update_gen + 1 WHERE id = ?1",
+		 &q, err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, statement_id) || sqlite3_bind_int64(q, 2, due))
 		rc = db_fail(st, err, "schedule edit");
@@ -233,7 +236,7 @@ static bool lang_repeated(const struct statement_text *texts, size_t i)
 }
 
 static const struct statement_text *find_lang(const struct statement_text *list, size_t n,
-					       const char *lang)
+					      const char *lang)
 {
 	for (size_t i = 0; i < n; i++)
 		if (str_eq(list[i].lang, lang))
@@ -388,9 +391,11 @@ int store_statement_import_translated(struct store *st, struct statement *s,
 
 	for (size_t i = 0; i < n_translations; i++) {
 		if (!translations[i].lang || str_eq(translations[i].lang, s->lang ? s->lang : "en"))
-			return errorf(err, ERR_INVALID, "a translation in the statement's own language");
+			return errorf(err, ERR_INVALID,
+				      "a translation in the statement's own language");
 		if (text_empty(&translations[i]))
-			return errorf(err, ERR_INVALID, "the %s text is empty", translations[i].lang);
+			return errorf(err, ERR_INVALID, "the %s text is empty",
+				      translations[i].lang);
 		if (lang_repeated(translations, i))
 			return errorf(err, ERR_INVALID, "%s comes twice", translations[i].lang);
 	}
@@ -460,9 +465,10 @@ int store_statement_delete(struct store *st, int64_t statement_id, int64_t now, 
 		goto out;
 	}
 	/* An announcement not sent yet has nothing left to announce. */
-	if ((rc = db_exec(st, "DELETE FROM statement_events WHERE kind = 'announce'"
-			      " AND statement_id IN (SELECT id FROM statements"
-			      " WHERE deleted_at IS NOT NULL)",
+	if ((rc = db_exec(st,
+			  "DELETE FROM statement_events WHERE kind = 'announce'"
+			  " AND statement_id IN (SELECT id FROM statements"
+			  " WHERE deleted_at IS NOT NULL)",
 			  err)) ||
 	    (rc = event_add(st, statement_id, "delete", now, err)))
 		goto out;
@@ -495,8 +501,7 @@ int store_statement_deleted(struct store *st, const char *slug, int64_t *deleted
 	return rc;
 }
 
-int store_events_pending(struct store *st, struct statement_event **out, size_t *n,
-			 struct err *err)
+int store_events_pending(struct store *st, struct statement_event **out, size_t *n, struct err *err)
 {
 	sqlite3_stmt *q = NULL;
 	struct statement_event *list = NULL;
@@ -505,9 +510,9 @@ int store_events_pending(struct store *st, struct statement_event **out, size_t 
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = db_prepare(st,
-			     "SELECT id, statement_id, kind, created FROM statement_events ORDER BY id",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st, "SELECT id, statement_id, kind, created FROM statement_events ORDER BY id", &q,
+		 err)))
 		return rc;
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		if (len == cap) {
@@ -626,8 +631,8 @@ int store_index_follower_count(struct store *st, int64_t *count, struct err *err
 	return rc;
 }
 
-int store_index_follower_list(struct store *st, size_t offset, size_t limit, char ***out,
-			      size_t *n, struct err *err)
+int store_index_follower_list(struct store *st, size_t offset, size_t limit, char ***out, size_t *n,
+			      struct err *err)
 {
 	sqlite3_stmt *q = NULL;
 	int rc;

@@ -47,7 +47,6 @@ const char *lang_name(const char *tag);
  * names nothing available. At most LIMIT_ACCEPT_LANGUAGE_RANGES ranges
  * are read.
  */
-size_t lang_negotiate(const char *header, const char *const *available, size_t n,
-		      size_t fallback);
+size_t lang_negotiate(const char *header, const char *const *available, size_t n, size_t fallback);
 
 #endif

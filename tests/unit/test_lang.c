@@ -109,8 +109,8 @@ static void negotiation_follows_q_values(void **state)
 	/* q decides, not the order */
 	assert_int_equal(pick("en;q=0.2, es;q=0.9"), 1);
 	assert_int_equal(pick("en;q=0.5,es;q=0.5"), 0); /* equal q: header order */
-	assert_int_equal(pick("de, es;q=0.4"), 1);       /* unknown first, next one */
-	assert_int_equal(pick("es;q=0, fr"), 4);          /* q=0: not this one */
+	assert_int_equal(pick("de, es;q=0.4"), 1);	/* unknown first, next one */
+	assert_int_equal(pick("es;q=0, fr"), 4);	/* q=0: not this one */
 	assert_int_equal(pick("es;q=0.000, fr;q=0.001"), 4);
 	assert_int_equal(pick("fr ; q=1.0 , es"), 4);
 }
@@ -118,9 +118,9 @@ static void negotiation_follows_q_values(void **state)
 static void negotiation_matches_prefixes(void **state)
 {
 	(void)state;
-	assert_int_equal(pick("pt"), 2);             /* pt matches pt-BR */
+	assert_int_equal(pick("pt"), 2);	      /* pt matches pt-BR */
 	assert_int_equal(pick("pt-PT, es;q=0.5"), 1); /* pt-PT is not pt-BR: next range */
-	assert_int_equal(pick("es-MX"), 1);          /* es-MX falls back to es */
+	assert_int_equal(pick("es-MX"), 1);	      /* es-MX falls back to es */
 	assert_int_equal(pick("zh-Hant-TW"), 3);
 	assert_int_equal(pick("zh-hant"), 3);
 	/* an exact match wins over a prefix match */

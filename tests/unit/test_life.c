@@ -167,7 +167,8 @@ static void import_with_translations(void **state)
 	struct store *st = open_new(NULL);
 	struct statement s = base("bad");
 	struct statement_text own[] = { text("en", "T", "<p>x</p>") };
-	struct statement_text twice[] = { text("es", "T", "<p>x</p>"), text("es", "U", "<p>y</p>") };
+	struct statement_text twice[] = { text("es", "T", "<p>x</p>"),
+					  text("es", "U", "<p>y</p>") };
 	struct statement_text empty[] = { text("es", "T", "") };
 	struct statement *got = NULL;
 	struct statement_text *t = NULL;
@@ -272,23 +273,29 @@ static void edit_refused_changes_nothing(void **state)
 	(void)state;
 	same[0].dateline = (char *)"Friday";
 	same[0].summary = (char *)"We condemn.";
-	assert_int_equal(store_statement_edit(st, id, same, 1, 5000, 5000, NULL, &err), -ERR_EXISTS);
+	assert_int_equal(store_statement_edit(st, id, same, 1, 5000, 5000, NULL, &err),
+			 -ERR_EXISTS);
 	assert_non_null(strstr(err.msg, "nothing changed"));
-	assert_int_equal(store_statement_edit(st, id, empty, 1, 5000, 5000, NULL, &err), -ERR_INVALID);
+	assert_int_equal(store_statement_edit(st, id, empty, 1, 5000, 5000, NULL, &err),
+			 -ERR_INVALID);
 	assert_non_null(strstr(err.msg, "empty"));
 	assert_int_equal(store_statement_edit(st, id, untitled, 1, 5000, 5000, NULL, &err),
 			 -ERR_INVALID);
-	assert_int_equal(store_statement_edit(st, id, other, 1, 5000, 5000, NULL, &err), -ERR_INVALID);
+	assert_int_equal(store_statement_edit(st, id, other, 1, 5000, 5000, NULL, &err),
+			 -ERR_INVALID);
 	assert_non_null(strstr(err.msg, "own language (en)"));
-	assert_int_equal(store_statement_edit(st, id, twice, 3, 5000, 5000, NULL, &err), -ERR_INVALID);
-	assert_int_equal(store_statement_edit(st, id, same, 0, 5000, 5000, NULL, &err), -ERR_INVALID);
+	assert_int_equal(store_statement_edit(st, id, twice, 3, 5000, 5000, NULL, &err),
+			 -ERR_INVALID);
+	assert_int_equal(store_statement_edit(st, id, same, 0, 5000, 5000, NULL, &err),
+			 -ERR_INVALID);
 	assert_int_equal(store_statement_edit(st, 999, empty, 1, 5000, 5000, NULL, &err),
 			 -ERR_NOTFOUND);
 	store_close(st);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM statement_texts"), 3);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM statements WHERE update_due_at IS NOT NULL"),
-			 0);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM statements WHERE title = 'Hands off'"), 1);
+	assert_int_equal(
+	    sql_int(path, "SELECT count(*) FROM statements WHERE update_due_at IS NOT NULL"), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM statements WHERE title = 'Hands off'"),
+			 1);
 	free(path);
 }
 
@@ -437,8 +444,8 @@ static void events_are_published_once(void **state)
 	assert_int_equal(store_events_pending(st, &ev, &n, &err), 0);
 	assert_int_equal(n, 0);
 	store_close(st);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM delivery_bodies WHERE statement_id IS NULL"),
-			 1);
+	assert_int_equal(
+	    sql_int(path, "SELECT count(*) FROM delivery_bodies WHERE statement_id IS NULL"), 1);
 	free(path);
 }
 
@@ -489,14 +496,14 @@ static void index_followers(void **state)
 	assert_string_equal(list[1], "https://b.example/u/inbox");
 	strings_free(list, n);
 	/* an Undo names its Follow: the old one removes nothing */
-	assert_int_equal(store_index_follower_remove(st, "https://a.example/users/1", "f1", &removed,
-						     &err), 0);
+	assert_int_equal(
+	    store_index_follower_remove(st, "https://a.example/users/1", "f1", &removed, &err), 0);
 	assert_false(removed);
-	assert_int_equal(store_index_follower_remove(st, "https://a.example/users/1", "f1b", &removed,
-						     &err), 0);
+	assert_int_equal(
+	    store_index_follower_remove(st, "https://a.example/users/1", "f1b", &removed, &err), 0);
 	assert_true(removed);
-	assert_int_equal(store_index_follower_remove(st, "https://b.example/u", NULL, &removed, &err),
-			 0);
+	assert_int_equal(
+	    store_index_follower_remove(st, "https://b.example/u", NULL, &removed, &err), 0);
 	assert_true(removed);
 	assert_int_equal(store_index_follower_count(st, &count, &err), 0);
 	assert_int_equal(count, 2);
