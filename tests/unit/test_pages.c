@@ -332,10 +332,94 @@ static void icon_is_png(void **state)
 	assert_memory_equal(p + asset_icon_png_len - 8, "IEND", 4);
 }
 
+/* The page in the reader's language: its text, the others linked, the signatories the same. */
+static void statement_page_in_a_language(void **state)
+{
+	struct statement_text texts[] = {
+		{ .lang = "en", .title = stmt.title, .dateline = stmt.dateline,
+		  .summary = stmt.summary, .content_html = stmt.content_html },
+		{ .lang = "es", .title = "Manos fuera <de> Venezuela", .dateline = "",
+		  .summary = "Condenamos.", .content_html = "<p>Condenamos el golpe.</p>" },
+		{ .lang = "pt-BR", .title = "Tirem as m\xc3\xa3os", .dateline = "",
+		  .summary = "Condenamos.", .content_html = "<p>Condenamos.</p>" },
+	};
+	struct statement_view v = view();
+	char *p;
+
+	(void)state;
+	v.texts = texts;
+	v.n_texts = 3;
+	v.chosen = 1;
+	v.revised = 1767225599;
+	p = page_statement(&cfg, &v);
+	has(p, "<html lang=\"es\">");
+	has(p, "<h1>Manos fuera &lt;de&gt; Venezuela</h1>");
+	has(p, "<p>Condenamos el golpe.</p>");
+	assert_null(strstr(p, "strongly"));
+	has(p, "<meta property=\"og:locale\" content=\"es\">");
+	has(p, "<link rel=\"alternate\" hreflang=\"pt-BR\" href=\"" B "/s/hov?lang=pt-BR\">");
+	has(p, "<link rel=\"alternate\" hreflang=\"x-default\" href=\"" B "/s/hov\">");
+	has(p, "<a href=\"" B "/s/hov?lang=en\" hreflang=\"en\" lang=\"en\">English</a>");
+	has(p, "<strong lang=\"es\" aria-current=\"true\">Espa\xc3\xb1ol</strong>");
+	has(p, ">Portugu\xc3\xaas (pt-BR)</a>");
+	has(p, "<p class=\"revised\">Revised on 31 December 2025 \xc2\xb7 <a href=\"" B
+	       "/s/hov/versions\">earlier versions</a></p>");
+	/* the same signatories in every language */
+	has(p, "&lt;script&gt;alert(1)&lt;/script&gt;, Malaysia");
+	free(p);
+	/* one language: no language links, no hreflang */
+	v = view();
+	p = page_statement(&cfg, &v);
+	assert_null(strstr(p, "hreflang"));
+	assert_null(strstr(p, "class=\"langs\""));
+	assert_null(strstr(p, "Revised on"));
+	free(p);
+}
+
+static void version_pages_and_gone(void **state)
+{
+	struct statement_text texts[] = {
+		{ .lang = "en", .title = "Old <title>", .dateline = "Then",
+		  .content_html = "<p>Old text.</p>" },
+		{ .lang = "fr", .title = "Ancien titre", .dateline = "",
+		  .content_html = "<p>Ancien texte.</p>" },
+	};
+	struct statement_version versions[] = { { 1, 1548374400, 2 }, { 2, 1767225599, 1 } };
+	char *p;
+
+	(void)state;
+	p = page_versions(&cfg, &stmt, versions, 2);
+	has(p, "<a href=\"" B "/s/hov/versions/1\">Version 1</a> \xc2\xb7 published on 25 January "
+	       "2019 \xc2\xb7 2 languages</li>");
+	has(p, "Version 2</a> \xc2\xb7 revised on 31 December 2025 \xc2\xb7 1 language \xc2\xb7 "
+	       "the current text");
+	has(p, "Hands off &lt;b&gt;Venezuela&lt;/b&gt;");
+	free(p);
+	p = page_version(&cfg, &stmt, 1, 1548374400, texts, 2, 1, false);
+	has(p, "<html lang=\"fr\">");
+	has(p, "<h1>Ancien titre</h1>");
+	has(p, "<p>Ancien texte.</p>");
+	has(p, "Version 1 of this statement, published on 25 January 2019.");
+	has(p, "<a href=\"" B "/s/hov/versions/1?lang=en\" hreflang=\"en\">English</a>");
+	has(p, "noindex");
+	free(p);
+	p = page_version(&cfg, &stmt, 1, 1548374400, texts, 2, 0, true);
+	has(p, "<h1>Old &lt;title&gt;</h1>");
+	has(p, "(the current text)");
+	free(p);
+	assert_null(page_version(&cfg, &stmt, 1, 1548374400, texts, 2, 2, false));
+	p = page_gone(&cfg, 1767225599);
+	has(p, "<title>410 Gone</title>");
+	has(p, "deleted on 31 December 2025");
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(statement_page_head),
+		cmocka_unit_test(statement_page_in_a_language),
+		cmocka_unit_test(version_pages_and_gone),
 		cmocka_unit_test(statement_page_body),
 		cmocka_unit_test(statement_page_closed_and_empty),
 		cmocka_unit_test(statement_page_long_list),
