@@ -29,8 +29,14 @@ enum deliver_outcome deliver_classify(int status)
 		return DELIVER_DONE;
 	if (status == 401 || status == 408 || status == 429)
 		return DELIVER_RETRY;
-	if ((status >= 400 && status < 500) || status == 501)
+	/*
+	 * 410: the inbox is gone. Other 4xx refuse this one delivery (Mastodon
+	 * drops such a delivery too): drop it, but keep delivering there.
+	 */
+	if (status == 410)
 		return DELIVER_DEAD;
+	if ((status >= 400 && status < 500) || status == 501)
+		return DELIVER_DROP;
 	return DELIVER_RETRY;
 }
 

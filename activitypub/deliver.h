@@ -37,7 +37,7 @@ enum deliver_outcome {
 	DELIVER_DONE = 0,
 	DELIVER_RETRY = 1,
 	DELIVER_DEAD = 2,
-	DELIVER_DROP = 3, /* removed without blaming the inbox: its statement is gone */
+	DELIVER_DROP = 3, /* removed without blaming the inbox: a 4xx, or its statement is gone */
 };
 
 /* What an HTTP status means for a delivery (0: no response at all, retried). Pure. */
