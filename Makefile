@@ -41,7 +41,7 @@ LIB      := $(BUILD)/libundersigned.a
 UNIT_TESTS := tests/unit/test_util.c tests/unit/test_crypto.c tests/unit/test_store.c tests/unit/test_documents.c tests/unit/test_pages.c tests/unit/test_import.c tests/unit/test_httpc.c tests/unit/test_fetch.c tests/unit/test_deliver.c tests/unit/test_publish.c tests/unit/test_proof.c tests/unit/test_domaincheck.c tests/unit/test_sign.c tests/unit/test_keycache.c tests/unit/test_lang.c tests/unit/test_orgs.c tests/unit/test_quotes.c tests/unit/test_feeds.c tests/unit/test_intents.c tests/unit/test_ops.c tests/unit/test_life.c
 UNIT_BINS  := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test test-plain test-san unit e2e run clean style banned bench
+.PHONY: all deps test test-plain test-san unit e2e run clean style banned bench install uninstall
 
 all: deps $(BIN)
 
@@ -103,6 +103,32 @@ style:
 
 clean:
 	rm -rf build undersigned
+
+# The binary, its man page, the systemd unit and its system user, the proxy
+# samples and the docs. PREFIX=/usr/local by default; DESTDIR stages (packages).
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+DOCDIR      ?= $(PREFIX)/share/doc/undersigned
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/undersigned
+	install -m 644 docs/undersigned.1 $(DESTDIR)$(MANDIR)/man1/undersigned.1
+	sed 's|/usr/local/bin/undersigned|$(BINDIR)/undersigned|' contrib/undersigned.service \
+		> $(DESTDIR)$(UNITDIR)/undersigned.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/undersigned.service
+	install -m 644 contrib/undersigned.sysusers $(DESTDIR)$(SYSUSERSDIR)/undersigned.conf
+	install -m 644 contrib/undersigned.env contrib/nginx.conf contrib/Caddyfile \
+		examples/hands-off-venezuela.txt $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 README.md FEDERATION.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/undersigned $(DESTDIR)$(MANDIR)/man1/undersigned.1 \
+		$(DESTDIR)$(UNITDIR)/undersigned.service $(DESTDIR)$(SYSUSERSDIR)/undersigned.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 # make bench: the benchmark suite (bench/run.sh), one table of figures and ratios.
 include bench/bench.mk

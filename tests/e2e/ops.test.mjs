@@ -12,14 +12,14 @@
 // X-Forwarded-For stands for one passed on by a reverse proxy.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import {
-  EXAMPLE, SLUG, request, runCli, sha256File, start, tmpDir,
+  EXAMPLE, ROOT, SLUG, request, runCli, sha256File, start, tmpDir,
 } from './lib/server.mjs';
 import { Peer } from './lib/peer.mjs';
 
@@ -364,5 +364,30 @@ describe('the admin page and deliveries', () => {
     assert.ok(lines.some((l) => /event=request ip=127\.0\.0\.1 method=GET path=\/admin status=200 bytes=\d+ ms=[\d.]+$/.test(l)));
     assert.ok(lines.some((l) => /event=admin_decision signature=\d+ statement=\S+ from=pending to=approved/.test(l)));
     assert.ok(lines.some((l) => /event=admin_refused ip=127\.0\.0\.2 /.test(l)));
+  });
+});
+
+describe('the manual page', () => {
+  test('names every command and option of --help, and formats without warnings', async () => {
+    const help = await cli('--help');
+    assert.equal(help.code, 0);
+    const page = fs.readFileSync(path.join(ROOT, 'docs/undersigned.1'), 'utf8').replaceAll('\\-', '-');
+    const options = new Set(help.stdout.match(/--[a-z][a-z-]+/g));
+    assert.ok(options.size > 15, [...options].join(' '));
+    for (const o of options) assert.ok(page.includes(o), `the man page names ${o}`);
+    for (const m of help.stdout.matchAll(/undersigned ([a-z]+)(?: ([a-z|]+))?/g)) {
+      assert.ok(page.includes(m[1]), `the man page names the command ${m[1]}`);
+      for (const sub of (m[2] ?? '').split('|').filter(Boolean)) {
+        assert.ok(page.includes(sub), `the man page names ${m[1]} ${sub}`);
+      }
+    }
+    // groff's warnings (a bad macro, a line that cannot be set) come on stderr.
+    const man = spawnSync('man', ['--warnings', '-l', path.join(ROOT, 'docs/undersigned.1')],
+      { env: { ...process.env, MANPAGER: 'cat', MANWIDTH: '80' }, encoding: 'utf8' });
+    if (man.error?.code !== 'ENOENT') {
+      assert.equal(man.status, 0, man.stderr);
+      assert.equal(man.stderr, '');
+      assert.match(man.stdout, /COORDINATOR.S PAGES/);
+    }
   });
 });
