@@ -137,7 +137,7 @@ static int publish_announce(struct ctx *ctx, const struct statement_event *ev, s
 
 		rc = store_event_publish(ctx->store, ev->id, 0, &o, body ? 1 : 0, err);
 	}
-	if (!rc)
+	if (!rc && n)
 		log_info("event=statement_announced statement=%s inboxes=%zu", s->slug, n);
 out:
 	free(body);
