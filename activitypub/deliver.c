@@ -200,9 +200,14 @@ static bool start(struct deliver *d, size_t i)
 	struct err err;
 	int rc;
 
-	rc = keyring_signer(d->keys, d->st, j->d.statement_id, &signer.key_id, &signer.key, &err);
-	if (rc == -ERR_NOTFOUND && j->d.statement_id != 0) {
-		/* The statement was deleted: nobody can sign this any more. The inbox is fine. */
+	if (j->d.org_id)
+		rc = keyring_org_signer(d->keys, d->st, j->d.org_id, &signer.key_id, &signer.key,
+					&err);
+	else
+		rc = keyring_signer(d->keys, d->st, j->d.statement_id, &signer.key_id, &signer.key,
+				    &err);
+	if (rc == -ERR_NOTFOUND && (j->d.statement_id != 0 || j->d.org_id != 0)) {
+		/* Its statement or organisation is gone: nobody can sign it now. The inbox is fine. */
 		finish(d, i, DELIVER_DROP, 0, 0, err.msg);
 		return false;
 	}

@@ -7,7 +7,8 @@
  * the inbox is given up as dead). Rows are claimed with a lease
  * (LIMIT_DELIVERY_LEASE_S); after a crash they come due again when it runs
  * out. Each attempt is signed afresh (Date, Digest, Signature) with the key
- * of the statement that queued it (statement_id 0: the instance actor).
+ * of the statement that queued it (statement_id 0: the instance actor), or of
+ * the organisation when the row names one (org_id).
  *
  * What an answer means (as Mastodon's own delivery worker):
  *   2xx                               delivered, the row is removed

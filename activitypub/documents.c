@@ -145,6 +145,10 @@ static json_t *context(void)
 	json_object_set_new(terms, "value", json_string("schema:value"));
 	json_object_set_new(terms, "undersigned", json_string(UNDERSIGNED_NS));
 	json_object_set_new(terms, "signatures", signatures);
+	/* what an organisation actor hosted here signed, and the activity it signs with */
+	json_object_set_new(terms, "endorsed",
+			    json_pack("{s:s, s:s}", "@id", "undersigned:endorsed", "@type", "@id"));
+	json_object_set_new(terms, "Endorse", json_string("undersigned:Endorse"));
 	/* quotes (FEP-044f) with GoToSocial's interaction policies, as Mastodon 4.5 names them */
 	json_object_set_new(terms, "gts", json_string(GTS_NS));
 	json_object_set_new(terms, "interactionPolicy", id_term("gts:interactionPolicy"));
@@ -184,6 +188,21 @@ char *doc_dump(const json_t *doc)
 	if (!doc)
 		return NULL;
 	return json_dumps(doc, JSON_COMPACT);
+}
+
+json_t *doc_string(const char *s)
+{
+	return jstr(s);
+}
+
+json_t *doc_time(int64_t t)
+{
+	return jtime(t);
+}
+
+json_t *doc_with_context(json_t *body)
+{
+	return with_context(body);
 }
 
 /* A string array of one URL. */

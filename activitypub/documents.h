@@ -40,6 +40,14 @@ char *doc_url(const struct config *cfg, const char *slug, const char *suffix);
 /* Serialise compactly (UTF-8, key order kept). Caller frees; NULL only if doc is NULL. */
 char *doc_dump(const json_t *doc);
 
+/* Building blocks for the other document builders (org_documents.c). New references. */
+/* A JSON string of s (NULL gives ""), invalid UTF-8 repaired. */
+json_t *doc_string(const char *s);
+/* An ISO 8601 UTC time string. */
+json_t *doc_time(int64_t t);
+/* body (consumed) with our @context first, as every document we serve has it. */
+json_t *doc_with_context(json_t *body);
+
 /* ---- the statement ---- */
 
 /*

@@ -5,6 +5,7 @@
 #include "activitypub/domaincheck.h"
 #include "activitypub/fetch.h"
 #include "activitypub/handlers.h"
+#include "activitypub/org.h"
 #include "activitypub/sign.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -28,6 +29,7 @@ enum handled handle_delete(struct ctx *ctx, const struct activity *a, struct err
 		return withdrawn || unquoted ? HANDLED_DONE : HANDLED_IGNORED;
 	}
 	if (sign_withdraw_all(ctx, a->actor_id, 0, err) ||
+	    store_org_follower_remove_actor(ctx->store, a->actor_id, err) ||
 	    store_quote_delete_actor(ctx->store, a->actor_id, NULL, err) ||
 	    store_actor_delete(ctx->store, a->actor_id, err))
 		return handler_store_failed(err);
@@ -39,10 +41,9 @@ enum handled handle_update(struct ctx *ctx, const struct activity *a, struct err
 	struct remote_actor *fresh = NULL;
 	int rc;
 
-	if (!str_eq(a->object_id, a->actor_id)) {
-		errorf(err, ERR_NOTFOUND, "Update of %s", a->object_id ? a->object_id : "?");
-		return HANDLED_IGNORED;
-	}
+	/* Not an actor: perhaps the edit of a statement post our organisations signed. */
+	if (!str_eq(a->object_id, a->actor_id))
+		return org_handle_post_update(ctx, a, err);
 	/* Fetch rather than trust the embedded copy: the fetched document is checked the same way every time. */
 	rc = fetch_actor_cached(ctx, a->signer->key_id, true, &fresh, err);
 	if (rc == -ERR_RETRY)
@@ -87,10 +88,8 @@ enum handled handle_create(struct ctx *ctx, const struct activity *a, struct err
 		    handler_statement_of(ctx, about, &s, err))
 			return handler_store_failed(err);
 	}
-	if (!s) {
-		errorf(err, ERR_NOTFOUND, "Create that neither replies to nor mentions a statement");
-		return HANDLED_IGNORED;
-	}
+	if (!s) /* perhaps a statement's reply to one of our organisations */
+		return org_handle_reply(ctx, a, err);
 	if (store_mention_add(ctx->store, s->id, a->id, a->actor_id, a->object_id, a->body, err) ||
 	    sign_by_mention(ctx, a, s, err))
 		res = handler_store_failed(err);

@@ -5,6 +5,7 @@
 #include "activitypub/ctx.h"
 #include "activitypub/documents.h"
 #include "activitypub/handlers.h"
+#include "activitypub/org.h"
 #include "activitypub/outbox.h"
 #include "activitypub/sign.h"
 #include "store/store.h"
@@ -56,10 +57,8 @@ enum handled handle_follow(struct ctx *ctx, const struct activity *a, struct err
 	}
 	if (followed_statement(ctx, a, a->object_id, &s, err))
 		return handler_store_failed(err);
-	if (!s) {
-		errorf(err, ERR_NOTFOUND, "Follow of %s, not a statement here", a->object_id);
-		return HANDLED_IGNORED;
-	}
+	if (!s)
+		return org_handle_follow(ctx, a, err); /* an organisation of ours, or nobody */
 	if (store_follower_add(ctx->store, s->id, a->actor_id, a->id, err) ||
 	    sign_by_follow(ctx, a, s, err) || outbox_accept(ctx, s, a->doc, inbox, err))
 		res = handler_store_failed(err);
@@ -84,8 +83,11 @@ static enum handled undo_follow(struct ctx *ctx, const struct activity *a, struc
 	}
 	if (!followed || followed_statement(ctx, a, followed, &s, err))
 		return followed ? handler_store_failed(err) : HANDLED_IGNORED;
-	if (!s)
-		return HANDLED_IGNORED;
+	if (!s) {
+		if (org_undo_follow(ctx, a, &removed, err))
+			return handler_store_failed(err);
+		return removed ? HANDLED_DONE : HANDLED_IGNORED;
+	}
 	/* An organisation that stops following withdraws the signature its Follow made. */
 	if (store_follower_remove(ctx->store, s->id, a->actor_id, &removed, err) ||
 	    sign_withdraw_activity(ctx, a->actor_id, a->object_id, &removed, err))
@@ -111,6 +113,8 @@ enum handled handle_undo(struct ctx *ctx, const struct activity *a, struct err *
 		return handler_store_failed(err);
 	if (!removed && store_follower_remove_by_follow(ctx->store, a->object_id, a->actor_id,
 							&removed, err))
+		return handler_store_failed(err);
+	if (!removed && org_undo_follow(ctx, a, &removed, err))
 		return handler_store_failed(err);
 	if (!removed && store_index_follower_remove(ctx->store, a->actor_id, a->object_id, &removed,
 						    err))

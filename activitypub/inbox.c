@@ -10,6 +10,7 @@
 #include "activitypub/activity.h"
 #include "activitypub/ctx.h"
 #include "activitypub/handlers.h"
+#include "activitypub/org.h"
 #include "activitypub/metrics.h"
 #include "activitypub/verify.h"
 #include "store/store.h"
@@ -31,6 +32,9 @@ static const struct {
 	{ "Endorse", handle_endorse },
 	{ "Block", handle_block },
 	{ "Move", handle_move },
+	/* Answers to what our organisations sent (org.h). */
+	{ "Accept", handle_accept },
+	{ "Reject", handle_reject },
 	/* FEP-044f: Mastodon 4.5+ asks before quoting the statement post. */
 	{ "QuoteRequest", handle_quote_request },
 };

@@ -1,6 +1,7 @@
 #include "activitypub/keyring.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "crypto/keys.h"
@@ -29,6 +30,7 @@ out:
 }
 
 struct keyring_entry {
+	bool org;             /* statement_id names an organisation */
 	int64_t statement_id;
 	char *key_id;
 	struct key *key;
@@ -64,8 +66,23 @@ void keyring_free(struct keyring *kr)
 	free(kr);
 }
 
-/* Read the private key and key id of statement_id from the store. */
-static int signer_load(struct keyring *kr, struct store *st, int64_t statement_id,
+/* Read the private key and key id of organisation org_id from the store. */
+static int org_signer_load(struct keyring *kr, struct store *st, int64_t org_id,
+			   char **key_id, struct key **key, struct err *err)
+{
+	struct organisation *o = NULL;
+	int rc = store_org_get_by_id(st, org_id, &o, err);
+
+	if (!rc)
+		rc = key_load_private(o->private_pem, key, err);
+	if (!rc)
+		*key_id = xasprintf("%s/o/%s#main-key", kr->base_url, o->slug);
+	organisation_free(o);
+	return rc;
+}
+
+/* Read the private key and key id of statement_id (or of organisation id) from the store. */
+static int signer_load(struct keyring *kr, struct store *st, bool org, int64_t statement_id,
 		       char **key_id, struct key **key, struct err *err)
 {
 	struct statement *s = NULL;
@@ -74,6 +91,8 @@ static int signer_load(struct keyring *kr, struct store *st, int64_t statement_i
 
 	*key_id = NULL;
 	*key = NULL;
+	if (org)
+		return org_signer_load(kr, st, statement_id, key_id, key, err);
 	if (statement_id == 0) {
 		rc = store_setting_get(st, KEYRING_INSTANCE_PRIVATE, &pem, err);
 		if (!rc && !pem)
@@ -94,8 +113,8 @@ static int signer_load(struct keyring *kr, struct store *st, int64_t statement_i
 	return rc;
 }
 
-int keyring_signer(struct keyring *kr, struct store *st, int64_t statement_id,
-		   const char **key_id, struct key **key, struct err *err)
+static int signer_get(struct keyring *kr, struct store *st, bool org, int64_t statement_id,
+		      const char **key_id, struct key **key, struct err *err)
 {
 	struct keyring_entry *e;
 	char *id = NULL;
@@ -104,12 +123,12 @@ int keyring_signer(struct keyring *kr, struct store *st, int64_t statement_id,
 
 	pthread_mutex_lock(&kr->lock);
 	for (size_t i = 0; i < kr->n; i++)
-		if (kr->list[i].statement_id == statement_id) {
+		if (kr->list[i].org == org && kr->list[i].statement_id == statement_id) {
 			*key_id = kr->list[i].key_id;
 			*key = kr->list[i].key;
 			goto out;
 		}
-	rc = signer_load(kr, st, statement_id, &id, &k, err);
+	rc = signer_load(kr, st, org, statement_id, &id, &k, err);
 	if (rc)
 		goto out;
 	if (kr->n == kr->cap) {
@@ -117,6 +136,7 @@ int keyring_signer(struct keyring *kr, struct store *st, int64_t statement_id,
 		kr->list = xrealloc(kr->list, kr->cap * sizeof(*kr->list));
 	}
 	e = &kr->list[kr->n++];
+	e->org = org;
 	e->statement_id = statement_id;
 	e->key_id = id;
 	e->key = k;
@@ -125,4 +145,18 @@ int keyring_signer(struct keyring *kr, struct store *st, int64_t statement_id,
 out:
 	pthread_mutex_unlock(&kr->lock);
 	return rc;
+}
+
+int keyring_signer(struct keyring *kr, struct store *st, int64_t statement_id,
+		   const char **key_id, struct key **key, struct err *err)
+{
+	return signer_get(kr, st, false, statement_id, key_id, key, err);
+}
+
+int keyring_org_signer(struct keyring *kr, struct store *st, int64_t org_id,
+		       const char **key_id, struct key **key, struct err *err)
+{
+	if (org_id <= 0)
+		return errorf(err, ERR_NOTFOUND, "no organisation %lld", (long long)org_id);
+	return signer_get(kr, st, true, org_id, key_id, key, err);
 }

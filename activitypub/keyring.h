@@ -1,4 +1,7 @@
-/* Our own keys: the instance actor's (made on first start) and each statement actor's. */
+/*
+ * Our own keys: the instance actor's (made on first start), each statement
+ * actor's and each organisation actor's.
+ */
 #ifndef ACTIVITYPUB_KEYRING_H
 #define ACTIVITYPUB_KEYRING_H
 
@@ -37,5 +40,13 @@ void keyring_free(struct keyring *kr);
  */
 int keyring_signer(struct keyring *kr, struct store *st, int64_t statement_id,
 		   const char **key_id, struct key **key, struct err *err);
+
+/*
+ * Who signs for organisation org_id (activitypub/org.h): "B/o/SLUG#main-key"
+ * and its private key, borrowed from kr as keyring_signer()'s. Returns 0;
+ * -ERR_NOTFOUND when the organisation does not exist; other errors as above.
+ */
+int keyring_org_signer(struct keyring *kr, struct store *st, int64_t org_id,
+		       const char **key_id, struct key **key, struct err *err);
 
 #endif

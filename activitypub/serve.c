@@ -11,6 +11,7 @@
 #include "activitypub/ctx.h"
 #include "activitypub/documents.h"
 #include "activitypub/keyring.h"
+#include "activitypub/org_documents.h"
 #include "store/store.h"
 #include "util/limits.h"
 #include "util/log.h"
@@ -126,6 +127,37 @@ static bool webfinger_is_instance(const struct config *cfg, const char *resource
 	return yes;
 }
 
+/* The slug B/o/SLUG names (a WebFinger resource given as the actor's URL). Caller frees. */
+static char *org_url_slug(const struct config *cfg, const char *resource)
+{
+	char *prefix = xasprintf("%s/o/", cfg->base_url), *slug = NULL;
+
+	if (str_starts(resource, prefix) && !strpbrk(resource + strlen(prefix), "/#?"))
+		slug = xstrdup(resource + strlen(prefix));
+	free(prefix);
+	return slug;
+}
+
+/* WebFinger for an organisation: true when answered (found, or a store error). */
+static bool org_webfinger(struct ctx *ctx, const char *slug, const char *resource,
+			  struct reply *out)
+{
+	struct organisation *o = NULL;
+	char *from_url = slug ? NULL : org_url_slug(ctx->cfg, resource);
+	struct err err;
+	int rc = store_org_get(ctx->store, slug ? slug : from_url, &o, &err);
+
+	free(from_url);
+	if (rc == -ERR_NOTFOUND || rc == -ERR_INVALID)
+		return false;
+	if (rc)
+		reply_error(out, 500, "store: %s", err.msg);
+	else
+		reply_doc(out, orgdoc_webfinger(ctx->cfg, o->slug), CT_JRD);
+	organisation_free(o);
+	return true;
+}
+
 void serve_webfinger(struct ctx *ctx, const char *query, struct reply *out)
 {
 	const struct config *cfg = ctx->cfg;
@@ -152,6 +184,8 @@ void serve_webfinger(struct ctx *ctx, const char *query, struct reply *out)
 	}
 	if (rc == -ERR_NOTFOUND && slug && serve_gone(ctx, slug, "webfinger", out))
 		goto out; /* a deleted statement: 410 tells servers the account is gone */
+	if (rc == -ERR_NOTFOUND && org_webfinger(ctx, slug, resource, out))
+		goto out; /* acct:SLUG@HOST is an organisation of ours */
 	if (rc == -ERR_NOTFOUND) {
 		reply_error(out, 404, "no such account on this server");
 		goto out;
@@ -467,4 +501,98 @@ void serve_context(struct ctx *ctx, struct reply *out)
 	(void)ctx;
 	reply_doc(out, doc_context_document(), CT_LD_JSON);
 	out->cache = "public, max-age=86400";
+}
+
+/* ---- organisations hosted here (activitypub/org.h) ---- */
+
+/* A page of the organisation's followers, or of the statement actors it follows. */
+static json_t *org_actors_page(struct ctx *ctx, const struct organisation *o, const char *what,
+			       int64_t page, int64_t total, struct err *err)
+{
+	char *suffix = xasprintf("/%s", what), *id = orgdoc_url(ctx->cfg, o->slug, suffix);
+	json_t *items = json_array(), *doc = NULL;
+	struct endorsement *list = NULL;
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (str_eq(what, "followers")) {
+		if (store_org_follower_list(ctx->store, o->id, doc_page_offset(page),
+					    LIMIT_PAGE_ITEMS, &ids, &n, err))
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(items, doc_string(ids[i]));
+	} else {
+		if (store_endorsement_list(ctx->store, o->id, false, doc_page_offset(page),
+					   LIMIT_PAGE_ITEMS, &list, &n, err))
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(items, doc_string(list[i].statement_actor));
+	}
+	doc = doc_collection_page(id, page, total, items);
+	items = NULL;
+out:
+	json_decref(items);
+	strings_free(ids, str_eq(what, "followers") ? n : 0);
+	endorsements_free(list, str_eq(what, "followers") ? 0 : n);
+	free(suffix);
+	free(id);
+	return doc;
+}
+
+void serve_org(struct ctx *ctx, const char *slug, const char *what, const char *query,
+	       struct reply *out)
+{
+	struct organisation *o = NULL;
+	struct endorsement *list = NULL;
+	int64_t page = query_page(query), total = 0;
+	json_t *doc = NULL;
+	struct err err;
+	size_t n = 0;
+	int rc;
+
+	err_clear(&err);
+	if (page < 0)
+		return reply_error(out, 400, "page must be a number from 1");
+	rc = store_org_get(ctx->store, slug, &o, &err);
+	if (rc == -ERR_NOTFOUND)
+		return reply_error(out, 404, "no such organisation");
+	if (rc)
+		return reply_error(out, 500, "store: %s", err.msg);
+	if (str_eq(what, "")) {
+		reply_doc(out, orgdoc_actor(ctx->cfg, o), CT_ACTIVITY);
+		goto out;
+	}
+	if (!str_eq(what, "outbox") && !str_eq(what, "endorsed") && !str_eq(what, "followers") &&
+	    !str_eq(what, "following")) {
+		reply_error(out, 404, "not found");
+		goto out;
+	}
+	/* The outbox holds its Endorse activities; endorsed the same, with their state. */
+	rc = str_eq(what, "followers") ? store_org_follower_count(ctx->store, o->id, &total, &err)
+				       : store_endorsement_count(ctx->store, o->id, false, &total,
+								 &err);
+	if (!rc && page == 0) {
+		char *suffix = xasprintf("/%s", what), *id = orgdoc_url(ctx->cfg, o->slug, suffix);
+
+		doc = doc_collection(id, total);
+		free(id);
+		free(suffix);
+	} else if (!rc && !doc_page_valid(page, total)) {
+		reply_error(out, 404, "no such page");
+		goto out;
+	} else if (!rc && (str_eq(what, "followers") || str_eq(what, "following"))) {
+		doc = org_actors_page(ctx, o, what, page, total, &err);
+	} else if (!rc &&
+		   !(rc = store_endorsement_list(ctx->store, o->id, false, doc_page_offset(page),
+						 LIMIT_PAGE_ITEMS, &list, &n, &err))) {
+		doc = orgdoc_endorsed_page(ctx->cfg, o, what, page, total, list, n);
+	}
+	if (rc || (!doc && err.code)) {
+		reply_error(out, 500, "store: %s", err.msg);
+		goto out;
+	}
+	reply_doc(out, doc, CT_ACTIVITY);
+out:
+	endorsements_free(list, n);
+	organisation_free(o);
 }

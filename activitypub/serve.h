@@ -34,6 +34,13 @@ void serve_instance_followers(struct ctx *ctx, const char *query, struct reply *
 void serve_statement(struct ctx *ctx, const char *slug, const char *what, const char *query,
 		     struct reply *out);
 
+/*
+ * An organisation's documents (activitypub/org_documents.h): what is "" (the
+ * actor), "outbox", "endorsed", "followers", "following"; ?page=N as above.
+ */
+void serve_org(struct ctx *ctx, const char *slug, const char *what, const char *query,
+	       struct reply *out);
+
 /* A statement with what its post and page show, loaded from the store. */
 struct loaded_view {
 	struct statement_view v;

@@ -294,9 +294,14 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	snprintf(interval, sizeof(interval), "%d", cfg.update_interval_s);
-	/* The CLI's approve and reject schedule edits with the same batch window. */
+	/*
+	 * The CLI's approve and reject schedule edits with the same batch window;
+	 * org sign signs for this base URL and fetches under the same rules.
+	 */
 	if (keyring_instance_ensure(st, &err) || store_setting_set(st, "base_url", base, &err) ||
-	    store_setting_set(st, "update_interval", interval, &err)) {
+	    store_setting_set(st, "update_interval", interval, &err) ||
+	    store_setting_set(st, "allow_private_network", cfg.allow_private_network ? "1" : "0",
+			      &err)) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}

@@ -18,6 +18,9 @@ int cli_deliveries(int argc, char **argv);
 /* statement edit, statement delete, statement translation add (server/cli_life.c). */
 int cli_statement_life(int argc, char **argv);
 
+/* org add|list|edit|sign|withdraw: organisation actors hosted here (server/cli_orgs.c). */
+int cli_org(int argc, char **argv);
+
 /* Print msg as one line "undersigned: msg" on stderr and return exit code 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -28,6 +28,11 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "from", required_argument, NULL, 'F' },
 		{ "admin-token-file", required_argument, NULL, 'A' },
 		{ "watch", no_argument, NULL, 'w' },
+		{ "org", required_argument, NULL, 'O' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "url", required_argument, NULL, 'U' },
+		{ "summary", required_argument, NULL, 'S' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ "lang", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -52,6 +57,11 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'F': o->from = optarg; break;
 		case 'A': o->admin_token_file = optarg; break;
 		case 'w': o->watch = true; break;
+		case 'O': o->org = optarg; break;
+		case 'N': o->name = optarg; break;
+		case 'U': o->url = optarg; break;
+		case 'S': o->summary = optarg; break;
+		case 'W': o->wait = optarg; break;
 		case 'L': o->lang = optarg; break;
 		default:
 			return cli_fail("unknown or incomplete option '%s'", argv[optind - 1]);

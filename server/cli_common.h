@@ -25,6 +25,11 @@ struct cli_opts {
 	const char *from;   /* --from FILE (restore) */
 	const char *admin_token_file; /* --admin-token-file FILE (serve) */
 	bool watch;         /* --watch (deliveries) */
+	const char *org;     /* --org SLUG (org edit|sign|withdraw) */
+	const char *name;    /* --name NAME (org add|edit) */
+	const char *url;     /* --url WEBSITE (org add|edit) */
+	const char *summary; /* --summary TEXT (org add|edit) */
+	const char *wait;    /* --wait SECONDS (org sign) */
 	const char *lang;   /* --lang TAG (statement translation add) */
 	bool allow_private;
 	int first_arg; /* index in argv of the first non-option argument (argv is permuted) */

@@ -30,6 +30,13 @@ static const char usage[] =
 	"       undersigned backup  --db FILE --to BACKUPFILE\n"
 	"       undersigned restore --db FILE --from BACKUPFILE\n"
 	"       undersigned deliveries --db FILE [--slug SLUG] [--watch]\n"
+	"       undersigned org add  --db FILE --slug SLUG --name NAME [--url WEBSITE]\n"
+	"                            [--summary TEXT]\n"
+	"       undersigned org edit --db FILE --org SLUG [--name NAME] [--url WEBSITE]\n"
+	"                            [--summary TEXT]\n"
+	"       undersigned org list --db FILE [--org SLUG]\n"
+	"       undersigned org sign --db FILE --org SLUG [--wait SECONDS] @SLUG@HOST|URL\n"
+	"       undersigned org withdraw --db FILE --org SLUG @SLUG@HOST|URL\n"
 	"       undersigned --version\n";
 
 int main(int argc, char **argv)
@@ -78,6 +85,17 @@ int main(int argc, char **argv)
 		return cli_restore(argc - 1, argv + 1);
 	if (str_eq(argv[1], "deliveries"))
 		return cli_deliveries(argc - 1, argv + 1);
+	if (str_eq(argv[1], "org")) {
+		struct err err;
+		int rc;
+
+		/* org sign fetches with libcurl */
+		if (httpc_global_init(&err))
+			return cli_fail("%s", err.msg);
+		rc = cli_org(argc - 1, argv + 1);
+		httpc_global_cleanup();
+		return rc;
+	}
 	fputs(usage, stderr);
 	return cli_fail("unknown command '%s'", argv[1]);
 }

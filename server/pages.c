@@ -752,3 +752,159 @@ char *page_gone(const struct config *cfg, int64_t deleted)
 	free(msg);
 	return html;
 }
+
+/* ---- an organisation hosted here ---- */
+
+/* What the state of a signature means, for a reader. */
+static const char *endorsement_state_words(const char *state)
+{
+	if (str_eq(state, "accepted"))
+		return "accepted";
+	if (str_eq(state, "rejected"))
+		return "refused by the statement";
+	if (str_eq(state, "withdrawn"))
+		return "withdrawn";
+	return "waiting for the statement's answer";
+}
+
+/* The bio: blank lines part paragraphs, every character escaped. */
+static int add_paragraphs(struct buf *b, const char *text)
+{
+	const char *p = nz(text);
+	bool open = false;
+	int bad = 0;
+
+	while (*p) {
+		size_t line = strcspn(p, "\n");
+		char *piece = xstrndup(p, line);
+
+		if (strspn(piece, " \t\r") == line) {
+			if (open)
+				bad |= buf_addstr(b, "</p>\n");
+			open = false;
+		} else {
+			bad |= buf_addstr(b, open ? "<br>" : "<p>");
+			bad |= buf_add_html(b, piece);
+			open = true;
+		}
+		free(piece);
+		p += line;
+		if (*p == '\n')
+			p++;
+	}
+	if (open)
+		bad |= buf_addstr(b, "</p>\n");
+	return bad;
+}
+
+static int add_endorsement(struct buf *b, const struct endorsement *e)
+{
+	char when[TIME_STR_MAX];
+	const char *link = is_http_url(e->statement_actor) ? e->statement_actor : NULL;
+	bool ok = str_eq(e->state, "accepted");
+	int bad = 0;
+
+	bad |= buf_addstr(b, "<li>");
+	if (link) {
+		bad |= buf_addstr(b, "<a href=\"");
+		bad |= buf_add_html(b, link);
+		bad |= buf_addstr(b, "\" rel=\"nofollow ugc\">");
+	}
+	bad |= add_cut(b, e->title && *e->title ? e->title : nz(e->statement_actor),
+		       LIMIT_NAME_DISPLAY_CHARS);
+	if (link)
+		bad |= buf_addstr(b, "</a>");
+	if (e->handle && *e->handle) {
+		bad |= buf_addstr(b, " <code>");
+		bad |= add_cut(b, e->handle, LIMIT_NAME_DISPLAY_CHARS);
+		bad |= buf_addstr(b, "</code>");
+	}
+	time_to_iso((time_t)e->signed_at, when);
+	when[10] = '\0'; /* the date is enough here */
+	bad |= buf_printf(b, " <span class=\"tag\">signed %s</span> ", when);
+	bad |= buf_addstr(b, ok ? "<span class=\"tag ok\">\xe2\x9c\x93 " : "<span class=\"tag\">");
+	bad |= buf_addstr(b, endorsement_state_words(e->state));
+	if (e->withdrawn_at) {
+		time_to_iso((time_t)e->withdrawn_at, when);
+		when[10] = '\0';
+		bad |= buf_printf(b, " %s", when);
+	}
+	bad |= buf_addstr(b, "</span>");
+	if (e->listed && !e->withdrawn_at)
+		bad |= buf_addstr(b, " <span class=\"tag ok\">listed by the statement</span>");
+	bad |= buf_addstr(b, "</li>\n");
+	return bad;
+}
+
+char *page_org(const struct config *cfg, const struct organisation *o,
+	       const struct endorsement *list, size_t n, int64_t followers)
+{
+	char *actor = xasprintf("%s/o/%s", nz(cfg->base_url), nz(o->slug));
+	int64_t signed_now = 0;
+	struct buf head, b, li;
+	size_t shown = 0;
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!str_eq(list[i].state, "withdrawn") && !str_eq(list[i].state, "rejected"))
+			signed_now++;
+	buf_init(&head, LIMIT_SMALL_DOC_BYTES);
+	buf_init(&b, LIMIT_PAGE_HTML_BYTES);
+	buf_init(&li, PAGE_TAIL_RESERVE);
+	bad |= add_meta(&head, "property", "og:title", nz(o->name));
+	bad |= add_meta(&head, "property", "og:type", "profile");
+	bad |= add_meta(&head, "property", "og:url", actor);
+	bad |= buf_addstr(&head, "<link rel=\"alternate\" type=\"application/activity+json\" href=\"");
+	bad |= buf_add_html(&head, actor);
+	bad |= buf_addstr(&head, "\">\n");
+	bad |= add_head(&b, "en", nz(o->name), buf_str(&head));
+	bad |= buf_addstr(&b, "<header>\n<h1>");
+	bad |= buf_add_html(&b, nz(o->name));
+	bad |= buf_addstr(&b, "</h1>\n<p class=\"dateline\"><code class=\"copy\">@");
+	bad |= buf_add_html(&b, nz(o->slug));
+	bad |= buf_addch(&b, '@');
+	bad |= buf_add_html(&b, nz(cfg->authority));
+	bad |= buf_addstr(&b, "</code> \xc2\xb7 an organisation");
+	if (is_http_url(o->url)) {
+		bad |= buf_addstr(&b, " \xc2\xb7 <a href=\"");
+		bad |= buf_add_html(&b, o->url);
+		bad |= buf_addstr(&b, "\" rel=\"me\">");
+		bad |= add_cut(&b, o->url, LIMIT_NAME_DISPLAY_CHARS);
+		bad |= buf_addstr(&b, "</a>");
+	}
+	bad |= buf_addstr(&b, "</p>\n</header>\n<div class=\"text\">\n");
+	bad |= add_paragraphs(&b, o->summary);
+	bad |= buf_addstr(&b, "</div>\n<ul class=\"counts\">");
+	bad |= buf_printf(&b, "<li><strong>%lld</strong> %s signed</li>", (long long)signed_now,
+			  plural(signed_now, "statement", "statements"));
+	bad |= buf_printf(&b, "<li><strong>%lld</strong> %s</li>", (long long)followers,
+			  plural(followers, "follower", "followers"));
+	bad |= buf_addstr(&b, "</ul>\n<section id=\"signed\">\n<h2>Statements it signed</h2>\n");
+	if (!n)
+		bad |= buf_addstr(&b, "<p class=\"muted\">None yet.</p>\n");
+	else
+		bad |= buf_addstr(&b, "<ol class=\"signatories\">\n");
+	for (size_t i = 0; i < n && !bad; i++) {
+		buf_reset(&li);
+		if (add_endorsement(&li, &list[i]))
+			break;
+		if (b.len + li.len + PAGE_TAIL_RESERVE > LIMIT_PAGE_HTML_BYTES)
+			break;
+		bad |= buf_add(&b, li.data, li.len);
+		shown++;
+	}
+	if (n)
+		bad |= buf_addstr(&b, "</ol>\n");
+	if (shown < n)
+		bad |= buf_printf(&b, "<p>\xe2\x80\xa6 and %zu more.</p>\n", n - shown);
+	bad |= buf_addstr(&b, "<p class=\"muted\">The same record for other servers: the <a href=\"");
+	bad |= buf_add_html(&b, actor);
+	bad |= buf_addstr(&b, "/endorsed\">endorsed collection</a>. Each signature is an "
+			      "<code>Endorse</code> and a <code>Follow</code> signed with this "
+			      "organisation&#39;s key.</p>\n</section>\n");
+	bad |= add_foot(&b, cfg);
+	buf_release(&li);
+	buf_release(&head);
+	free(actor);
+	return finish(&b, bad);
+}

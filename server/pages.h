@@ -66,4 +66,17 @@ char *page_gone(const struct config *cfg, int64_t deleted);
 /* A small error page for status (404, 500...) with message (may be NULL). Caller frees. */
 char *page_error(const struct config *cfg, int status, const char *message);
 
+struct organisation;
+struct endorsement;
+
+/*
+ * An organisation's page (B/o/SLUG for a browser): its name, handle, website
+ * (linked rel="me"), bio, counts, and every statement it signed (list[0..n),
+ * in signing order; withdrawn ones too, marked) with the date and the state
+ * of the signature. Caller frees; NULL only past LIMIT_PAGE_HTML_BYTES.
+ */
+char *page_org(const struct config *cfg, const struct organisation *o,
+	       const struct endorsement *list, size_t n, int64_t followers);
+
+
 #endif

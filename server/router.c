@@ -11,6 +11,7 @@
 
 #include "activitypub/ctx.h"
 #include "activitypub/inbox.h"
+#include "activitypub/org.h"
 #include "activitypub/serve.h"
 #include "server/admin.h"
 #include "server/web.h"
@@ -86,6 +87,24 @@ static void route_statement(struct ctx *ctx, const struct request *req, const ch
 		out->vary_accept = true;
 }
 
+/* Routes under /o/SLUG/, an organisation hosted here (activitypub/org.h). */
+static void route_org(struct ctx *ctx, const struct request *req, const char *slug,
+		      const char *rest, struct reply *out)
+{
+	if (str_eq(rest, "inbox")) {
+		if (!str_eq(req->method, "POST"))
+			return method_not_allowed(out, "POST");
+		return org_inbox_post(ctx, slug, req, out);
+	}
+	if (!is_get(req))
+		return method_not_allowed(out, "GET, HEAD");
+	if (str_eq(rest, ""))
+		out->vary_accept = true;
+	if (str_eq(rest, "") && router_wants_html(request_header(req, "Accept")))
+		return web_org(ctx, slug, out);
+	serve_org(ctx, slug, rest, req->query, out);
+}
+
 void router_handle(struct ctx *ctx, const struct request *req, struct reply *out)
 {
 	const char *p = req->path;
@@ -110,6 +129,19 @@ void router_handle(struct ctx *ctx, const struct request *req, struct reply *out
 			return reply_error(out, 404, "no such statement");
 		s = xstrndup(slug, len);
 		route_statement(ctx, req, s, slash ? slash + 1 : "", out);
+		free(s);
+		return;
+	}
+	if (str_starts(p, "/o/")) {
+		const char *slug = p + 3;
+		const char *slash = strchr(slug, '/');
+		size_t len = slash ? (size_t)(slash - slug) : strlen(slug);
+		char *s;
+
+		if (!router_slug_valid(slug, len))
+			return reply_error(out, 404, "no such organisation");
+		s = xstrndup(slug, len);
+		route_org(ctx, req, s, slash ? slash + 1 : "", out);
 		free(s);
 		return;
 	}

@@ -290,3 +290,27 @@ out:
 	free(post);
 	free(text);
 }
+
+void web_org(struct ctx *ctx, const char *slug, struct reply *out)
+{
+	struct organisation *o = NULL;
+	struct endorsement *list = NULL;
+	int64_t followers = 0;
+	struct err err;
+	size_t n = 0;
+	int rc = store_org_get(ctx->store, slug, &o, &err);
+
+	if (rc == -ERR_NOTFOUND)
+		return web_error(ctx, out, 404, "There is no organisation at this address.");
+	if (!rc)
+		rc = store_endorsement_list(ctx->store, o->id, true, 0, LIMIT_LISTED_SIGNATORIES,
+					    &list, &n, &err);
+	if (!rc)
+		rc = store_org_follower_count(ctx->store, o->id, &followers, &err);
+	if (rc)
+		web_error(ctx, out, 500, err.msg);
+	else
+		reply_take(out, 200, CT_HTML, page_org(ctx->cfg, o, list, n, followers));
+	endorsements_free(list, n);
+	organisation_free(o);
+}

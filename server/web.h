@@ -35,6 +35,8 @@ void web_icon(struct ctx *ctx, const char *slug, struct reply *out);
  * statement of ours: 404; a malformed address: 400.
  */
 void web_remote_follow(struct ctx *ctx, const char *query, struct reply *out);
+/* An organisation's page (server/pages.h page_org), its signatures in signing order. */
+void web_org(struct ctx *ctx, const char *slug, struct reply *out);
 /*
  * The statement's life (server/web_life.c). web_pick_lang: the index in
  * v->texts of the language a reader gets: ?lang=TAG when the statement has

@@ -76,11 +76,12 @@ int store_org_add(struct store *st, struct organisation *o, struct err *err)
 	if (!o->slug || !*o->slug || !o->name || !*o->name || !o->public_pem || !o->private_pem)
 		return errorf(err, ERR_INVALID, "an organisation needs a slug, a name and a key");
 	/* The local_slugs trigger refuses a slug a statement has: UNIQUE, so ERR_EXISTS. */
-	if ((rc = db_prepare(st,
-			     "INSERT INTO organisations (slug, name, url, summary, published, updated,"
-			     " public_pem, private_pem)"
-			     " VALUES (?1, ?2, coalesce(?3, ''), coalesce(?4, ''), ?5, ?6, ?7, ?8)",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st,
+		 "INSERT INTO organisations (slug, name, url, summary, published, updated,"
+		 " public_pem, private_pem)"
+		 " VALUES (?1, ?2, coalesce(?3, ''), coalesce(?4, ''), ?5, ?6, ?7, ?8)",
+		 &q, err)))
 		return rc;
 	if (db_bind_text(q, 1, o->slug) || db_bind_text(q, 2, o->name) ||
 	    db_bind_text(q, 3, o->url) || db_bind_text(q, 4, o->summary) ||
@@ -91,8 +92,8 @@ int store_org_add(struct store *st, struct organisation *o, struct err *err)
 	}
 	rc = db_step_done(st, q, err, "add organisation");
 	if (rc == -ERR_EXISTS)
-		rc = errorf(err, ERR_EXISTS, "the slug '%s' is taken (by a statement or an organisation)",
-			    o->slug);
+		rc = errorf(err, ERR_EXISTS,
+			    "the slug '%s' is taken (by a statement or an organisation)", o->slug);
 	if (!rc)
 		o->id = sqlite3_last_insert_rowid(st->db);
 out:
@@ -124,7 +125,8 @@ static int org_get(struct store *st, const char *slug, int64_t id, struct organi
 		if (slug)
 			rc = errorf(err, ERR_NOTFOUND, "no organisation with the slug '%s'", slug);
 		else
-			rc = errorf(err, ERR_NOTFOUND, "no organisation with id %lld", (long long)id);
+			rc = errorf(err, ERR_NOTFOUND, "no organisation with id %lld",
+				    (long long)id);
 		break;
 	default:
 		rc = db_fail(st, err, "get organisation");
@@ -338,9 +340,9 @@ static int endorsement_state(struct store *st, int64_t org_id, const char *state
 	int rc = 0, step;
 
 	*state = NULL;
-	if ((rc = db_prepare(st,
-			     "SELECT state FROM endorsements WHERE org_id = ?1 AND statement_actor = ?2",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st, "SELECT state FROM endorsements WHERE org_id = ?1 AND statement_actor = ?2",
+		 &q, err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, org_id) || db_bind_text(q, 2, statement_actor)) {
 		rc = db_fail(st, err, "find endorsement");
@@ -366,8 +368,9 @@ int store_endorsement_add(struct store *st, struct endorsement *e, const char *e
 
 	if (!e->statement_actor || !e->inbox || !e->post_id || !e->endorse_id || !e->follow_id ||
 	    !endorse_body || !follow_body)
-		return errorf(err, ERR_INVALID,
-			      "an endorsement needs a statement, an inbox, a post and its activities");
+		return errorf(
+		    err, ERR_INVALID,
+		    "an endorsement needs a statement, an inbox, a post and its activities");
 	if ((rc = db_begin(st, DB_WRITE, err)))
 		return rc;
 	if ((rc = endorsement_state(st, e->org_id, e->statement_actor, &state, err)))
@@ -496,16 +499,18 @@ int store_endorsement_answer(struct store *st, const char *statement_actor,
 
 	*found = false;
 	if (!statement_actor || !activity_id)
-		return errorf(err, ERR_INVALID, "an answer needs its actor and the activity it answers");
-	if ((rc = db_prepare(st,
-			     "UPDATE endorsements SET"
-			     " state = CASE WHEN endorse_id = ?2"
-			     "  THEN CASE WHEN ?3 THEN 'accepted' ELSE 'rejected' END ELSE state END,"
-			     " answered_at = CASE WHEN endorse_id = ?2 THEN ?4 ELSE answered_at END,"
-			     " follow_accepted = CASE WHEN follow_id = ?2 THEN ?3 ELSE follow_accepted END"
-			     " WHERE statement_actor = ?1 AND (endorse_id = ?2 OR follow_id = ?2)"
-			     " AND state != 'withdrawn'",
-			     &q, err)))
+		return errorf(err, ERR_INVALID,
+			      "an answer needs its actor and the activity it answers");
+	if ((rc = db_prepare(
+		 st,
+		 "UPDATE endorsements SET"
+		 " state = CASE WHEN endorse_id = ?2"
+		 "  THEN CASE WHEN ?3 THEN 'accepted' ELSE 'rejected' END ELSE state END,"
+		 " answered_at = CASE WHEN endorse_id = ?2 THEN ?4 ELSE answered_at END,"
+		 " follow_accepted = CASE WHEN follow_id = ?2 THEN ?3 ELSE follow_accepted END"
+		 " WHERE statement_actor = ?1 AND (endorse_id = ?2 OR follow_id = ?2)"
+		 " AND state != 'withdrawn'",
+		 &q, err)))
 		return rc;
 	if (db_bind_text(q, 1, statement_actor) || db_bind_text(q, 2, activity_id) ||
 	    sqlite3_bind_int(q, 3, accepted) || sqlite3_bind_int64(q, 4, t))
@@ -557,9 +562,9 @@ int store_endorsement_post_updated(struct store *st, int64_t id, int64_t t, bool
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if ((rc = db_prepare(st,
-			     "UPDATE endorsements SET post_updated_at = ?2, listed = ?3 WHERE id = ?1",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st, "UPDATE endorsements SET post_updated_at = ?2, listed = ?3 WHERE id = ?1", &q,
+		 err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, id) || sqlite3_bind_int64(q, 2, t) ||
 	    sqlite3_bind_int(q, 3, listed))

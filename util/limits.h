@@ -60,6 +60,13 @@
 #define LIMIT_PAGE_ITEMS 50                /* items per collection page */
 #define LIMIT_MENTIONS_PER_ORIGIN_HOUR 60 /* signing mentions answered per remote server */
 #define LIMIT_LISTED_SIGNATORIES 1000      /* names in the post and on the page; then "and N more" */
+#define LIMIT_RESOLVE_PAGES 40             /* pages of a remote signatures collection searched */
+
+/* Organisations hosted here */
+#define LIMIT_ORG_NAME_BYTES 200           /* an organisation's name */
+#define LIMIT_ORG_SUMMARY_BYTES 4000       /* its bio, plain text */
+#define LIMIT_ORG_SIGN_WAIT_S 600          /* org sign --wait: longest wait for the answer */
+#define LIMIT_ORG_REPLY_BYTES 8192         /* a statement's reply kept with the endorsement */
 
 /* Documents and pages we serve */
 #define LIMIT_ACTOR_NAME_CHARS 50          /* statement actor's name (Mastodon's own cap is 30) */

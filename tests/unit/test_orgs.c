@@ -15,6 +15,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "activitypub/documents.h"
+#include "activitypub/keyring.h"
+#include "activitypub/org.h"
+#include "activitypub/org_documents.h"
+#include "activitypub/resolve.h"
+#include "crypto/keys.h"
+#include "server/pages.h"
 #include "store/db.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -230,7 +237,8 @@ static void org_edit_queues_update(void **state)
 	assert_string_equal(o->summary, "Bio");
 	organisation_free(o);
 	assert_int_equal(store_org_edit(st, id, "", NULL, NULL, 10, NULL, 0, &err), -ERR_INVALID);
-	assert_int_equal(store_org_edit(st, 999, "X", NULL, NULL, 10, &out, 1, &err), -ERR_NOTFOUND);
+	assert_int_equal(store_org_edit(st, 999, "X", NULL, NULL, 10, &out, 1, &err),
+			 -ERR_NOTFOUND);
 	assert_int_equal(pending(st), 2);
 	/* Claimed deliveries say which organisation signs them. */
 	assert_int_equal(store_delivery_claim(st, 1LL << 40, 60, 10, &d, &n, &err), 0);
@@ -323,14 +331,14 @@ static void endorsement_lifecycle(void **state)
 	endorsements_free(got, 1);
 
 	/* The post's Update, a listing, a reply. */
-	assert_int_equal(store_endorsement_by_post(st, e.statement_actor, e.post_id, &list, &n, &err),
-			 0);
+	assert_int_equal(
+	    store_endorsement_by_post(st, e.statement_actor, e.post_id, &list, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(store_endorsement_post_updated(st, list[0].id, 4000, true, &err), 0);
 	endorsements_free(list, n);
-	assert_int_equal(store_endorsement_by_post(st, "https://a.example/s/other", e.post_id, &list,
-						   &n, &err),
-			 0);
+	assert_int_equal(
+	    store_endorsement_by_post(st, "https://a.example/s/other", e.post_id, &list, &n, &err),
+	    0);
 	assert_int_equal(n, 0);
 	endorsements_free(list, n);
 	assert_int_equal(store_endorsement_reply(st, e.id, "<p>Thanks</p>", &err), 0);
@@ -347,8 +355,10 @@ static void endorsement_lifecycle(void **state)
 						    "{\"type\":\"Undo\",\"f\":1}", 5000, &err),
 			 0);
 	assert_int_equal(pending(st), 4);
-	assert_int_equal(store_endorsement_withdraw(st, e.id, "{}", "{}", 5001, &err), -ERR_INVALID);
-	assert_int_equal(store_endorsement_withdraw(st, 999, "{}", "{}", 5001, &err), -ERR_NOTFOUND);
+	assert_int_equal(store_endorsement_withdraw(st, e.id, "{}", "{}", 5001, &err),
+			 -ERR_INVALID);
+	assert_int_equal(store_endorsement_withdraw(st, 999, "{}", "{}", 5001, &err),
+			 -ERR_NOTFOUND);
 	assert_int_equal(pending(st), 4);
 	assert_int_equal(store_endorsement_answer(st, e.statement_actor, e.endorse_id, true, 6000,
 						  &found, &err),
@@ -394,8 +404,8 @@ static void endorsement_reject_and_lists(void **state)
 	assert_int_equal(store_endorsement_add(st, &b, "{}", "{}", &err), 0);
 	assert_int_equal(store_endorsement_add(st, &c, "{}", "{}", &err), 0);
 	/* Two organisations here signed statement "one": one post, two rows. */
-	assert_int_equal(store_endorsement_by_post(st, a.statement_actor, a.post_id, &list, &n, &err),
-			 0);
+	assert_int_equal(
+	    store_endorsement_by_post(st, a.statement_actor, a.post_id, &list, &n, &err), 0);
 	assert_int_equal(n, 2);
 	endorsements_free(list, n);
 	assert_int_equal(store_endorsement_answer(st, b.statement_actor, b.endorse_id, false, 3000,
@@ -479,8 +489,8 @@ static void org_followers(void **state)
 							     &removed, &err),
 			 0);
 	assert_false(removed);
-	assert_int_equal(store_org_follower_remove_by_follow(st, "https://m.example/f/2",
-							     "https://evil.example/u", &removed, &err),
+	assert_int_equal(store_org_follower_remove_by_follow(
+			     st, "https://m.example/f/2", "https://evil.example/u", &removed, &err),
 			 0);
 	assert_false(removed);
 	assert_int_equal(store_org_follower_remove_by_follow(st, "https://m.example/f/2", a.id,
@@ -490,6 +500,366 @@ static void org_followers(void **state)
 	assert_int_equal(store_org_follower_remove_actor(st, "https://n.example/u/y", &err), 0);
 	assert_int_equal(store_org_follower_count(st, org, &count, &err), 0);
 	assert_int_equal(count, 0);
+	store_close(st);
+}
+
+/* ---- documents ---- */
+
+#define B "https://org.example"
+
+static const struct config cfg = {
+	.base_url = B,
+	.authority = "org.example",
+	.listen = "127.0.0.1:8080",
+	.sign_word = "sign",
+};
+
+static struct organisation psm = {
+	.id = 7,
+	.slug = "psm",
+	.name = "Parti <Sosialis> Malaysia",
+	.url = "https://psm.example/",
+	.summary = "First line\nsecond <b>line</b>\n\nNew paragraph",
+	.published = 1548374400,
+	.updated = 1548460800,
+	.public_pem = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n",
+	.private_pem = "never served",
+};
+
+static struct endorsement signed_one = {
+	.id = 3,
+	.org_id = 7,
+	.statement_actor = "https://st.example/s/hov",
+	.inbox = "https://st.example/s/hov/inbox",
+	.post_id = "https://st.example/s/hov/post",
+	.handle = "@hov@st.example",
+	.title = "Hands off",
+	.endorse_id = B "/o/psm/endorse/aa",
+	.follow_id = B "/o/psm/follow/bb",
+	.state = "accepted",
+	.signed_at = 1548400000,
+};
+
+static const char *jget(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static void org_actor_document(void **state)
+{
+	json_t *a = orgdoc_actor(&cfg, &psm);
+	char *dump = doc_dump(a);
+	const json_t *key, *field;
+
+	(void)state;
+	assert_string_equal(jget(a, "id"), B "/o/psm");
+	assert_string_equal(jget(a, "type"), "Organization");
+	assert_string_equal(jget(a, "preferredUsername"), "psm");
+	assert_string_equal(jget(a, "name"), "Parti <Sosialis> Malaysia");
+	assert_string_equal(jget(a, "inbox"), B "/o/psm/inbox");
+	assert_string_equal(jget(a, "outbox"), B "/o/psm/outbox");
+	assert_string_equal(jget(a, "followers"), B "/o/psm/followers");
+	assert_string_equal(jget(a, "following"), B "/o/psm/following");
+	assert_string_equal(jget(a, "endorsed"), B "/o/psm/endorsed");
+	assert_string_equal(jget(json_object_get(a, "endpoints"), "sharedInbox"), B "/inbox");
+	key = json_object_get(a, "publicKey");
+	assert_string_equal(jget(key, "id"), B "/o/psm#main-key");
+	assert_string_equal(jget(key, "owner"), B "/o/psm");
+	/* the bio: escaped, a newline a <br>, a blank line a new paragraph */
+	assert_string_equal(
+	    jget(a, "summary"),
+	    "<p>First line<br>second &lt;b&gt;line&lt;/b&gt;</p><p>New paragraph</p>");
+	field = json_array_get(json_object_get(a, "attachment"), 0);
+	assert_string_equal(jget(field, "name"), "Website");
+	assert_non_null(strstr(jget(field, "value"), "rel=\"me"));
+	assert_string_equal(jget(a, "published"), "2019-01-25T00:00:00Z");
+	assert_string_equal(jget(a, "updated"), "2019-01-26T00:00:00Z");
+	/* the context defines our collection term; the private key is nowhere */
+	assert_non_null(strstr(dump, "\"endorsed\":{\"@id\":\"undersigned:endorsed\""));
+	assert_null(strstr(dump, "never served"));
+	free(dump);
+	json_decref(a);
+}
+
+static void org_actor_without_website(void **state)
+{
+	struct organisation o = psm;
+	json_t *a;
+
+	(void)state;
+	o.url = (char *)"";
+	o.summary = (char *)"";
+	a = orgdoc_actor(&cfg, &o);
+	assert_int_equal(json_array_size(json_object_get(a, "attachment")), 0);
+	assert_string_equal(jget(a, "summary"), "");
+	json_decref(a);
+}
+
+static void org_activities(void **state)
+{
+	json_t *endorse = orgdoc_endorse(&cfg, &psm, &signed_one);
+	json_t *follow = orgdoc_follow(&cfg, &psm, &signed_one);
+	json_t *undo_e = orgdoc_undo(&cfg, &psm, &signed_one, true);
+	json_t *undo_f = orgdoc_undo(&cfg, &psm, &signed_one, false);
+	json_t *inner;
+
+	(void)state;
+	/* ActivityStreams context only: "Endorse" stays a plain name (Fedify refuses our IRI) */
+	assert_string_equal(jget(endorse, "@context"), "https://www.w3.org/ns/activitystreams");
+	assert_string_equal(jget(endorse, "type"), "Endorse");
+	assert_string_equal(jget(endorse, "id"), signed_one.endorse_id);
+	assert_string_equal(jget(endorse, "actor"), B "/o/psm");
+	assert_string_equal(jget(endorse, "object"), signed_one.post_id);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(endorse, "to"), 0)),
+			    signed_one.statement_actor);
+	assert_string_equal(jget(follow, "type"), "Follow");
+	assert_string_equal(jget(follow, "id"), signed_one.follow_id);
+	assert_string_equal(jget(follow, "object"), signed_one.statement_actor);
+	assert_string_equal(jget(undo_e, "type"), "Undo");
+	assert_string_equal(jget(undo_e, "id"), B "/o/psm/endorse/aa/undo");
+	inner = json_object_get(undo_e, "object");
+	assert_string_equal(jget(inner, "type"), "Endorse");
+	assert_string_equal(jget(inner, "id"), signed_one.endorse_id);
+	assert_null(json_object_get(inner, "@context"));
+	inner = json_object_get(undo_f, "object");
+	assert_string_equal(jget(inner, "type"), "Follow");
+	assert_string_equal(jget(inner, "actor"), B "/o/psm");
+	json_decref(endorse);
+	json_decref(follow);
+	json_decref(undo_e);
+	json_decref(undo_f);
+}
+
+static void org_update_accept_webfinger(void **state)
+{
+	json_t *u = orgdoc_update(&cfg, &psm);
+	json_t *follow = json_pack("{s:s, s:s, s:s, s:s}", "id", "https://m.example/f/1", "type",
+				   "Follow", "actor", "https://m.example/u", "object", B "/o/psm");
+	json_t *a1 = orgdoc_accept(&cfg, &psm, follow), *a2 = orgdoc_accept(&cfg, &psm, follow);
+	json_t *wf = orgdoc_webfinger(&cfg, "psm");
+
+	(void)state;
+	assert_string_equal(jget(u, "type"), "Update");
+	assert_string_equal(jget(u, "id"), B "/o/psm#updates/1548460800");
+	assert_string_equal(jget(json_object_get(u, "object"), "type"), "Organization");
+	assert_string_equal(jget(a1, "type"), "Accept");
+	assert_string_equal(jget(json_object_get(a1, "object"), "id"), "https://m.example/f/1");
+	/* the same Follow is answered by the same Accept */
+	assert_string_equal(jget(a1, "id"), jget(a2, "id"));
+	assert_true(strncmp(jget(a1, "id"), B "/o/psm#accepts/", strlen(B "/o/psm#accepts/")) == 0);
+	assert_string_equal(jget(wf, "subject"), "acct:psm@org.example");
+	assert_string_equal(jget(json_array_get(json_object_get(wf, "links"), 0), "href"),
+			    B "/o/psm");
+	json_decref(u);
+	json_decref(follow);
+	json_decref(a1);
+	json_decref(a2);
+	json_decref(wf);
+}
+
+static void org_endorsed_collection(void **state)
+{
+	json_t *page = orgdoc_endorsed_page(&cfg, &psm, "endorsed", 1, 1, &signed_one, 1);
+	const json_t *item = json_array_get(json_object_get(page, "orderedItems"), 0);
+
+	(void)state;
+	assert_string_equal(jget(page, "id"), B "/o/psm/endorsed?page=1");
+	assert_string_equal(jget(page, "partOf"), B "/o/psm/endorsed");
+	assert_string_equal(jget(item, "type"), "Endorse");
+	assert_string_equal(jget(item, "object"), signed_one.post_id);
+	assert_string_equal(jget(item, "name"), "Hands off");
+	assert_string_equal(jget(item, "undersigned:handle"), "@hov@st.example");
+	assert_string_equal(jget(item, "undersigned:state"), "accepted");
+	assert_string_equal(jget(item, "published"), "2019-01-25T07:06:40Z");
+	json_decref(page);
+}
+
+static void org_activity_ids_unique(void **state)
+{
+	char *a = org_activity_id(&cfg, "psm", "endorse");
+	char *b = org_activity_id(&cfg, "psm", "endorse");
+
+	(void)state;
+	assert_true(strncmp(a, B "/o/psm/endorse/", strlen(B "/o/psm/endorse/")) == 0);
+	assert_int_equal(strlen(a), strlen(B "/o/psm/endorse/") + 32);
+	assert_string_not_equal(a, b);
+	free(a);
+	free(b);
+}
+
+static void org_post_listing(void **state)
+{
+	(void)state;
+	assert_true(org_post_lists("<li><a href=\"" B "/o/psm\">PSM</a></li>", B "/o/psm"));
+	/* another organisation whose id starts the same is not this one */
+	assert_false(org_post_lists("<li><a href=\"" B "/o/psm2\">x</a></li>", B "/o/psm"));
+	assert_false(org_post_lists("PSM " B "/o/psm in text", B "/o/psm"));
+	assert_false(org_post_lists(NULL, B "/o/psm"));
+	assert_true(
+	    org_post_lists("<a href=\"https://o.example/o/a&amp;b\">", "https://o.example/o/a&b"));
+}
+
+static void org_page(void **state)
+{
+	struct endorsement list[2] = { signed_one, signed_one };
+	char *html;
+
+	(void)state;
+	list[1].title = (char *)"<script>x</script>";
+	list[1].state = (char *)"withdrawn";
+	list[1].withdrawn_at = 1548500000;
+	html = page_org(&cfg, &psm, list, 2, 4);
+	assert_non_null(html);
+	assert_non_null(strstr(html, "Parti &lt;Sosialis&gt; Malaysia"));
+	assert_non_null(strstr(html, "@psm@org.example"));
+	assert_non_null(strstr(html, "href=\"https://psm.example/\" rel=\"me\""));
+	assert_non_null(strstr(html, "Hands off"));
+	assert_non_null(strstr(html, "signed 2019-01-25"));
+	assert_non_null(strstr(html, "accepted"));
+	assert_non_null(strstr(html, "withdrawn 2019-01-26"));
+	assert_non_null(strstr(html, "&lt;script&gt;"));
+	assert_null(strstr(html, "<script>"));
+	/* a withdrawn one is not counted as signed */
+	assert_non_null(strstr(html, "<strong>1</strong> statement signed"));
+	assert_non_null(strstr(html, "<strong>4</strong> followers"));
+	free(html);
+}
+
+/* ---- reading a statement to sign ---- */
+
+static json_t *parse(const char *text)
+{
+	json_error_t e;
+	json_t *j = json_loads(text, 0, &e);
+
+	if (!j)
+		fail_msg("bad test JSON: %s", e.text);
+	return j;
+}
+
+static void resolve_kinds(void **state)
+{
+	(void)state;
+	assert_int_equal(resolve_classify("@hov@st.example"), RESOLVE_HANDLE);
+	assert_int_equal(resolve_classify("hov@st.example"), RESOLVE_HANDLE);
+	assert_int_equal(resolve_classify("acct:hov@127.0.0.1:8080"), RESOLVE_HANDLE);
+	assert_int_equal(resolve_classify("https://st.example/s/hov"), RESOLVE_URL);
+	assert_int_equal(resolve_classify("http://127.0.0.1:8080/s/hov/post"), RESOLVE_URL);
+	assert_int_equal(resolve_classify(""), RESOLVE_BAD);
+	assert_int_equal(resolve_classify(NULL), RESOLVE_BAD);
+	assert_int_equal(resolve_classify("hov"), RESOLVE_BAD);
+	assert_int_equal(resolve_classify("@hov"), RESOLVE_BAD);
+	assert_int_equal(resolve_classify("@hov@"), RESOLVE_BAD);
+	assert_int_equal(resolve_classify("a@b@c"), RESOLVE_BAD);
+	assert_int_equal(resolve_classify("h ov@st.example"), RESOLVE_BAD);
+	assert_int_equal(resolve_classify("hov@st.example/path"), RESOLVE_BAD);
+	assert_int_equal(resolve_classify("ftp://st.example/x"), RESOLVE_BAD);
+	assert_int_equal(resolve_classify("https://"), RESOLVE_BAD);
+}
+
+static void resolve_closed(void **state)
+{
+	json_t *open = parse("{\"attachment\":[{\"type\":\"PropertyValue\",\"name\":\"Signing\","
+			     "\"value\":\"open\"}]}");
+	json_t *closed = parse("{\"attachment\":[{\"type\":\"PropertyValue\",\"name\":\"Web\","
+			       "\"value\":\"x\"},{\"type\":\"PropertyValue\",\"name\":\"Signing\","
+			       "\"value\":\"closed\"}]}");
+	json_t *none = parse("{\"attachment\":\"Signing closed\"}");
+
+	(void)state;
+	assert_false(resolve_actor_closed(open));
+	assert_true(resolve_actor_closed(closed));
+	assert_false(resolve_actor_closed(none));
+	json_decref(open);
+	json_decref(closed);
+	json_decref(none);
+}
+
+static void resolve_posts(void **state)
+{
+	const char *actor = "https://st.example/s/hov";
+	/* Undersigned's featured: the Note embedded */
+	json_t *featured = parse("{\"type\":\"OrderedCollection\",\"orderedItems\":[{\"id\":"
+				 "\"https://st.example/s/hov/post\",\"type\":\"Note\","
+				 "\"attributedTo\":\"https://st.example/s/hov\"}]}");
+	/* an outbox page: a Create by someone else, a Like, then the Create of a Note */
+	json_t *outbox =
+	    parse("{\"type\":\"OrderedCollectionPage\",\"orderedItems\":["
+		  "{\"type\":\"Create\",\"actor\":\"https://evil.example/u\",\"object\":"
+		  "{\"id\":\"https://evil.example/n\",\"type\":\"Note\",\"attributedTo\":"
+		  "\"https://st.example/s/hov\"}},"
+		  "{\"type\":\"Like\",\"actor\":\"https://st.example/s/hov\",\"object\":\"x\"},"
+		  "{\"type\":\"Create\",\"actor\":{\"id\":\"https://st.example/s/hov\"},"
+		  "\"object\":{\"id\":\"https://st.example/n/1\",\"type\":[\"Article\"],"
+		  "\"attributedTo\":[\"https://st.example/s/hov\"]}}]}");
+	/* items by id only (Mastodon's featured can be so) */
+	json_t *ids = parse("{\"items\":[\"https://st.example/n/2\"]}");
+	json_t *other = parse("{\"orderedItems\":[{\"id\":\"https://st.example/n/3\","
+			      "\"type\":\"Note\",\"attributedTo\":\"https://someone.example/u\"},"
+			      "{\"id\":\"https://st.example/p\",\"type\":\"Person\"}]}");
+	const json_t *post = NULL;
+
+	(void)state;
+	assert_string_equal(resolve_post_in(featured, actor, &post),
+			    "https://st.example/s/hov/post");
+	assert_non_null(post);
+	assert_string_equal(resolve_post_in(outbox, actor, &post), "https://st.example/n/1");
+	assert_non_null(post);
+	assert_string_equal(resolve_post_in(ids, actor, &post), "https://st.example/n/2");
+	assert_null(post);
+	assert_null(resolve_post_in(other, actor, &post));
+	assert_null(resolve_post_in(NULL, actor, NULL));
+	assert_true(resolve_is_post(json_array_get(json_object_get(featured, "orderedItems"), 0)));
+	assert_false(resolve_is_post(json_array_get(json_object_get(other, "orderedItems"), 1)));
+	json_decref(featured);
+	json_decref(outbox);
+	json_decref(ids);
+	json_decref(other);
+}
+
+static void resolve_listing(void **state)
+{
+	json_t *page = parse("{\"orderedItems\":[{\"type\":\"Organization\",\"name\":\"Imported\"},"
+			     "{\"type\":\"Organization\",\"id\":\"https://org.example/o/psm\"}]}");
+
+	(void)state;
+	assert_true(resolve_lists(page, "https://org.example/o/psm"));
+	assert_false(resolve_lists(page, "https://org.example/o/sa"));
+	assert_false(resolve_lists(page, NULL));
+	json_decref(page);
+}
+
+/* ---- the organisation's key signs its deliveries ---- */
+
+static void keyring_signs_for_organisation(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct organisation o = { 0 };
+	struct keyring *kr = keyring_new(B);
+	struct err err = { 0 };
+	const char *key_id = NULL, *again = NULL;
+	struct key *key = NULL, *key2 = NULL;
+	char *priv = NULL, *pub = NULL;
+
+	(void)state;
+	assert_int_equal(key_generate_rsa(2048, &priv, &pub, &err), 0);
+	o.slug = (char *)"psm";
+	o.name = (char *)"PSM";
+	o.public_pem = pub;
+	o.private_pem = priv;
+	assert_int_equal(store_org_add(st, &o, &err), 0);
+	assert_int_equal(keyring_org_signer(kr, st, o.id, &key_id, &key, &err), 0);
+	assert_string_equal(key_id, B "/o/psm#main-key");
+	assert_true(key_is_private(key));
+	/* cached: the same key again; a statement with the same id is another signer */
+	assert_int_equal(keyring_org_signer(kr, st, o.id, &again, &key2, &err), 0);
+	assert_ptr_equal(key, key2);
+	assert_int_equal(keyring_signer(kr, st, o.id, &again, &key2, &err), -ERR_NOTFOUND);
+	assert_int_equal(keyring_org_signer(kr, st, 999, &again, &key2, &err), -ERR_NOTFOUND);
+	assert_int_equal(keyring_org_signer(kr, st, 0, &again, &key2, &err), -ERR_NOTFOUND);
+	keyring_free(kr);
+	key_pem_free(priv);
+	free(pub);
 	store_close(st);
 }
 
@@ -504,6 +874,19 @@ int main(void)
 		cmocka_unit_test(endorsement_reject_and_lists),
 		cmocka_unit_test(endorsement_needs_fields),
 		cmocka_unit_test(org_followers),
+		cmocka_unit_test(org_actor_document),
+		cmocka_unit_test(org_actor_without_website),
+		cmocka_unit_test(org_activities),
+		cmocka_unit_test(org_update_accept_webfinger),
+		cmocka_unit_test(org_endorsed_collection),
+		cmocka_unit_test(org_activity_ids_unique),
+		cmocka_unit_test(org_post_listing),
+		cmocka_unit_test(org_page),
+		cmocka_unit_test(resolve_kinds),
+		cmocka_unit_test(resolve_closed),
+		cmocka_unit_test(resolve_posts),
+		cmocka_unit_test(resolve_listing),
+		cmocka_unit_test(keyring_signs_for_organisation),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -30,6 +30,9 @@ import {
   Undo, Update,
 } from '@fedify/vocab';
 
+// Endorse and other types outside the vocabulary reach the catch-all listener.
+import { Activity } from '@fedify/vocab';
+
 const PEER_ID = 'peer';
 
 // Runs `fn` with fetch() rewriting https://AUTHORITY/ to http://AUTHORITY/
@@ -93,6 +96,14 @@ export class Peer {
       })
       .setKeyPairsDispatcher(async (_ctx, identifier) => (identifier === PEER_ID ? [this.keys] : []));
 
+    // A post of the peer's at /notes/ID (what an organisation can Endorse by its URL).
+    this.federation.setObjectDispatcher(Note, '/notes/{id}', (ctx, values) => new Note({
+      id: ctx.getObjectUri(Note, values),
+      attribution: ctx.getActorUri(PEER_ID),
+      to: PUBLIC_COLLECTION,
+      content: `<p>A statement of the peer (${values.id}).</p>`,
+    }));
+
     const record = (kind) => async (ctx, activity) => {
       const json = await activity.toJsonLd();
       const entry = {
@@ -105,8 +116,16 @@ export class Peer {
       this.received.push(entry);
       this.waiters = this.waiters.filter((w) => !w(entry));
     };
+    // Any other activity (Follow of the peer, Endorse...), recorded under its own type.
+    const recordAny = async (ctx, activity) => {
+      const t = (await activity.toJsonLd()).type;
+      const type = String(Array.isArray(t) ? t[0] : t ?? 'Activity').replace(/^.*[#:/]/, '');
+      return record(type)(ctx, activity);
+    };
     this.federation
       .setInboxListeners('/users/{identifier}/inbox', '/inbox')
+      .on(Follow, record('Follow'))
+      .on(Activity, recordAny)
       .on(Accept, record('Accept'))
       .on(Reject, record('Reject'))
       .on(Note, record('Note'))
@@ -117,7 +136,8 @@ export class Peer {
     this.server = http.createServer(async (req, res) => {
       try {
         const body = await readBody(req);
-        this.requests.push({ method: req.method, url: req.url, headers: { ...req.headers } });
+        const seen = { method: req.method, url: req.url, headers: { ...req.headers }, body: body.toString('utf8') };
+        this.requests.push(seen);
         const headers = new Headers();
         for (const [k, v] of Object.entries(req.headers)) {
           if (Array.isArray(v)) v.forEach((x) => headers.append(k, x)); else if (v != null) headers.set(k, v);
@@ -132,6 +152,7 @@ export class Peer {
           onNotFound: () => new Response('not found', { status: 404 }),
           onNotAcceptable: () => new Response('not acceptable', { status: 406 }),
         });
+        seen.status = response.status;  // Fedify's verdict: 401 for a bad signature
         res.writeHead(response.status, Object.fromEntries(response.headers));
         res.end(Buffer.from(await response.arrayBuffer()));
       } catch (e) {
@@ -191,6 +212,19 @@ export class Peer {
       };
       this.waiters.push(check);
     });
+  }
+
+  // The URL of one of the peer's posts (served at /notes/ID).
+  noteUrl(id = 'statement') {
+    return this.ctx.getObjectUri(Note, { id }).href;
+  }
+
+  // Sends a Reject of the activity activityId to the actor at actorUrl, signed.
+  async reject(actorUrl, activityId) {
+    const recipient = await this.lookup(actorUrl);
+    const act = new Reject({ id: this.newId('Reject'), actor: this.actorId, object: new URL(activityId) });
+    await this.send(recipient, act);
+    return act;
   }
 
   newId(kind) {
