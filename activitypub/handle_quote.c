@@ -66,7 +66,8 @@ enum handled handle_quote_request(struct ctx *ctx, const struct activity *a, str
 	if (!a->object_id)
 		return handler_refuse(err, ERR_INVALID, "QuoteRequest without object");
 	if (!post_id || !ap_url_host(post_id, post_host, sizeof(post_host)))
-		return handler_refuse(err, ERR_INVALID, "QuoteRequest without an http(s) instrument");
+		return handler_refuse(err, ERR_INVALID,
+				      "QuoteRequest without an http(s) instrument");
 	if (!ap_url_host(a->actor_id, actor_host, sizeof(actor_host)) ||
 	    !str_eq(actor_host, post_host))
 		return handler_refuse(err, ERR_FORBIDDEN,

@@ -21,7 +21,7 @@ static const char *jrd_template(const json_t *links, const char *rel)
 	const json_t *link;
 	size_t i;
 
-	json_array_foreach(links, i, link) {
+	json_array_foreach (links, i, link) {
 		const char *r = json_string_value(json_object_get(link, "rel"));
 		const char *t = json_string_value(json_object_get(link, "template"));
 
@@ -96,7 +96,8 @@ char *intent_expand(const char *tmpl, const struct intent_values *v)
 		}
 		/* {name}; an operator ({?x}, {+x}...) is an expression we do not fill */
 		if (close > open + 1 && !strchr("+#./;?&=,!@|", open[1]))
-			bad |= buf_add_urlenc(&b, template_value(open + 1, (size_t)(close - open - 1), v));
+			bad |= buf_add_urlenc(
+			    &b, template_value(open + 1, (size_t)(close - open - 1), v));
 		p = close + 1;
 	}
 	if (bad) {
@@ -241,8 +242,8 @@ static int jrd_fetch(struct ctx *ctx, const char *user, const char *domain,
 	return rc;
 }
 
-int intent_url(struct ctx *ctx, const char *acct, enum intent kind,
-	       const struct intent_values *v, char **url, struct err *err)
+int intent_url(struct ctx *ctx, const char *acct, enum intent kind, const struct intent_values *v,
+	       char **url, struct err *err)
 {
 	struct httpc_response resp = { 0 };
 	char *user = NULL, *domain = NULL, *tmpl = NULL, *to = NULL;
@@ -257,7 +258,8 @@ int intent_url(struct ctx *ctx, const char *acct, enum intent kind,
 		tmpl = intent_template(resp.body, resp.body_len, kind);
 		to = tmpl ? intent_expand(tmpl, v) : NULL;
 		if (to && !intent_url_allowed(to, domain, ctx->cfg->allow_private_network)) {
-			log_warn("intent: %s offered %s, not on its own server: ignored", domain, to);
+			log_warn("intent: %s offered %s, not on its own server: ignored", domain,
+				 to);
 			free(to);
 			to = NULL;
 		}

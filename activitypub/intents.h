@@ -23,7 +23,7 @@
 
 struct ctx;
 
-#define INTENT_REL_PREFIX "https://w3id.org/fep/3b86/"
+#define INTENT_REL_PREFIX    "https://w3id.org/fep/3b86/"
 #define INTENT_REL_SUBSCRIBE "http://ostatus.org/schema/1.0/subscribe"
 
 enum intent {
@@ -33,8 +33,8 @@ enum intent {
 
 /* What goes into a template. Borrowed; NULL is an empty value. */
 struct intent_values {
-	const char *object;      /* FOLLOW: the statement actor's id ({object}, {uri}) */
-	const char *content;     /* SIGN: the text to post ({content}), e.g. "@slug@host sign" */
+	const char *object;	 /* FOLLOW: the statement actor's id ({object}, {uri}) */
+	const char *content;	 /* SIGN: the text to post ({content}), e.g. "@slug@host sign" */
 	const char *in_reply_to; /* SIGN: the statement post ({inReplyTo}) */
 };
 
@@ -84,7 +84,7 @@ char *intent_fallback(const char *domain, enum intent kind, const struct intent_
  * for kind used when intent_url_allowed; on any failure, intent_fallback.
  * *url new. Returns 0, or -ERR_INVALID when acct is not an address.
  */
-int intent_url(struct ctx *ctx, const char *acct, enum intent kind,
-	       const struct intent_values *v, char **url, struct err *err);
+int intent_url(struct ctx *ctx, const char *acct, enum intent kind, const struct intent_values *v,
+	       char **url, struct err *err);
 
 #endif

@@ -17,7 +17,7 @@
 #include "util/url.h"
 #include "util/utf8.h"
 
-#define ATOM_NS "http://www.w3.org/2005/Atom"
+#define ATOM_NS		   "http://www.w3.org/2005/Atom"
 #define FEED_SUMMARY_CHARS 500
 /* One entry at most: room for the statement's whole text as escaped HTML. */
 #define FEED_ENTRY_BYTES (LIMIT_STATEMENT_HTML_BYTES * 2)
@@ -98,15 +98,16 @@ static int add_prolog(struct buf *b, enum feed_kind kind, const char *lang)
 		bad |= xml_add(b, lang && *lang ? lang : "en");
 		bad |= buf_addstr(b, "\">\n");
 	} else {
-		bad |= buf_addstr(b, "<rss version=\"2.0\" xmlns:atom=\"" ATOM_NS "\">\n<channel>\n");
+		bad |=
+		    buf_addstr(b, "<rss version=\"2.0\" xmlns:atom=\"" ATOM_NS "\">\n<channel>\n");
 	}
 	return bad;
 }
 
 /* The feed's head: title, its own URL (self), the page it mirrors, its time, its author. */
-static int add_head(struct buf *b, const struct config *cfg, enum feed_kind kind,
-		    const char *title, const char *description, const char *self,
-		    const char *page, const char *lang, int64_t updated)
+static int add_head(struct buf *b, const struct config *cfg, enum feed_kind kind, const char *title,
+		    const char *description, const char *self, const char *page, const char *lang,
+		    int64_t updated)
 {
 	int bad = 0;
 
@@ -126,7 +127,8 @@ static int add_head(struct buf *b, const struct config *cfg, enum feed_kind kind
 	} else {
 		bad |= xml_elem(b, "link", page);
 		bad |= xml_elem(b, "description", description);
-		bad |= buf_addstr(b, "<atom:link rel=\"self\" type=\"application/rss+xml\" href=\"");
+		bad |=
+		    buf_addstr(b, "<atom:link rel=\"self\" type=\"application/rss+xml\" href=\"");
 		bad |= xml_add(b, self);
 		bad |= buf_addstr(b, "\"/>\n");
 		if (lang && *lang)
@@ -149,7 +151,7 @@ struct entry {
 	const char *link;
 	const char *summary; /* plain text, may be NULL */
 	const char *html;
-	const char *lang;    /* may be NULL */
+	const char *lang; /* may be NULL */
 	int64_t published;
 	int64_t updated;
 };
@@ -232,8 +234,8 @@ char *feed_statements(const struct config *cfg, struct statement *const *list,
 	int bad = 0;
 
 	for (i = 0; i < n; i++) {
-		int64_t t = list[i]->updated > list[i]->published ? list[i]->updated :
-								    list[i]->published;
+		int64_t t =
+		    list[i]->updated > list[i]->published ? list[i]->updated : list[i]->published;
 
 		if (t > updated)
 			updated = t;
@@ -251,8 +253,12 @@ char *feed_statements(const struct config *cfg, struct statement *const *list,
 		char *link = xasprintf("%s/s/%s", nz(cfg->base_url), nz(s->slug));
 		char *summary = utf8_cut_dup(nz(s->summary), FEED_SUMMARY_CHARS);
 		struct entry e = {
-			.title = nz(s->title), .id = link, .link = link, .summary = summary,
-			.lang = s->lang, .published = s->published,
+			.title = nz(s->title),
+			.id = link,
+			.link = link,
+			.summary = summary,
+			.lang = s->lang,
+			.published = s->published,
 			.updated = s->updated > s->published ? s->updated : s->published,
 		};
 		enum fit fit = FIT_OK;
@@ -325,8 +331,9 @@ static int signatory_html(struct buf *h, const struct statement *s, const struct
 	bad |= buf_add_html(h, nz(s->title));
 	bad |= buf_addstr(h, "\xe2\x80\x9d.");
 	if (sig->domain_verified)
-		bad |= buf_addstr(h, " Its domain is verified: its website links back to the "
-				     "account, or the account is on the organisation&#39;s own domain.");
+		bad |= buf_addstr(
+		    h, " Its domain is verified: its website links back to the "
+		       "account, or the account is on the organisation&#39;s own domain.");
 	bad |= buf_addstr(h, "</p>");
 	return bad;
 }
@@ -338,8 +345,8 @@ char *feed_signatories(const struct config *cfg, const struct statement *s,
 	char *self = xasprintf("%s/signatures.%s", page, kind == FEED_ATOM ? "atom" : "rss");
 	char *title = xasprintf("New signatories: %s", nz(s->title));
 	char *description = xasprintf("Organisations that signed \xe2\x80\x9c%s\xe2\x80\x9d from "
-				       "their fediverse accounts, newest first.",
-				       nz(s->title));
+				      "their fediverse accounts, newest first.",
+				      nz(s->title));
 	struct buf b, one, html;
 	size_t i, shown = 0;
 	int bad = 0;
@@ -355,12 +362,16 @@ char *feed_signatories(const struct config *cfg, const struct statement *s,
 		char *name = utf8_cut_dup(nz(sig->name), LIMIT_NAME_DISPLAY_CHARS);
 		char *entry_title = xasprintf("%s signed", name);
 		char *id = xasprintf("%s/signatures#%lld", page, (long long)sig->id);
-		const char *link = is_http_url(sig->url) ? sig->url :
-				   is_http_url(sig->actor_id) ? sig->actor_id :
-								page;
+		const char *link = is_http_url(sig->url)	? sig->url
+				   : is_http_url(sig->actor_id) ? sig->actor_id
+								: page;
 		struct entry e = {
-			.title = entry_title, .id = id, .link = link, .lang = s->lang,
-			.published = sig->signed_at, .updated = sig->signed_at,
+			.title = entry_title,
+			.id = id,
+			.link = link,
+			.lang = s->lang,
+			.published = sig->signed_at,
+			.updated = sig->signed_at,
 		};
 		enum fit fit;
 

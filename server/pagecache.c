@@ -10,7 +10,7 @@
 #include "util/str.h"
 
 struct page {
-	char *key;    /* NULL: a free slot */
+	char *key; /* NULL: a free slot */
 	int64_t gen;
 	int64_t made; /* when it was rendered */
 	char *body;
@@ -73,8 +73,8 @@ char *pagecache_etag(int64_t gen, const char *body, size_t len)
 			 (unsigned long long)fnv1a(body ? body : "", body ? len : 0));
 }
 
-bool pagecache_get(struct pagecache *pc, const char *key, int64_t gen, int64_t now,
-		   bool want_body, struct pagecache_hit *hit)
+bool pagecache_get(struct pagecache *pc, const char *key, int64_t gen, int64_t now, bool want_body,
+		   struct pagecache_hit *hit)
 {
 	bool found = false;
 

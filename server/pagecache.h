@@ -21,9 +21,9 @@ struct pagecache;
 
 /* A page found in the cache: every pointer owned by the caller (pagecache_hit_release). */
 struct pagecache_hit {
-	char *body;  /* NULL when the caller asked only for the ETag */
+	char *body; /* NULL when the caller asked only for the ETag */
 	size_t len;
-	char *etag;  /* the strong ETag, quotes included: "\"<gen>-<hash>\"" */
+	char *etag; /* the strong ETag, quotes included: "\"<gen>-<hash>\"" */
 };
 
 /* A new, empty cache. NULL-safe to free. */
@@ -35,8 +35,8 @@ void pagecache_free(struct pagecache *pc);
  * and *hit filled (the body copied unless want_body is false). False when
  * absent, stale or of another generation. pc NULL: always false.
  */
-bool pagecache_get(struct pagecache *pc, const char *key, int64_t gen, int64_t now,
-		   bool want_body, struct pagecache_hit *hit);
+bool pagecache_get(struct pagecache *pc, const char *key, int64_t gen, int64_t now, bool want_body,
+		   struct pagecache_hit *hit);
 
 /*
  * Keep a copy of body (len bytes) as the page of (key, gen), made at now,

@@ -37,8 +37,8 @@ static struct quote *quote_from_row(sqlite3_stmt *q)
 }
 
 /* The quote of post on a statement, or NULL (*out) when none. */
-static int quote_find(struct store *st, int64_t statement_id, const char *post,
-		      struct quote **out, struct err *err)
+static int quote_find(struct store *st, int64_t statement_id, const char *post, struct quote **out,
+		      struct err *err)
 {
 	sqlite3_stmt *q = NULL;
 	int rc, step;
@@ -63,9 +63,8 @@ out:
 	return rc;
 }
 
-int store_quote_add(struct store *st, int64_t statement_id, const char *actor_id,
-		    const char *post, const char *request_id, int64_t *id, bool *created,
-		    struct err *err)
+int store_quote_add(struct store *st, int64_t statement_id, const char *actor_id, const char *post,
+		    const char *request_id, int64_t *id, bool *created, struct err *err)
 {
 	struct quote *old = NULL;
 	sqlite3_stmt *q = NULL;
@@ -82,17 +81,19 @@ int store_quote_add(struct store *st, int64_t statement_id, const char *actor_id
 	if (old) {
 		/* The same post asked again: the same authorization, unless it is not theirs or gone. */
 		if (!str_eq(old->actor_id, actor_id))
-			rc = errorf(err, ERR_FORBIDDEN, "%s quotes this post as another actor's", post);
+			rc = errorf(err, ERR_FORBIDDEN, "%s quotes this post as another actor's",
+				    post);
 		else if (old->deleted)
 			rc = errorf(err, ERR_NOTFOUND, "%s was deleted", post);
 		else
 			*id = old->id;
 		goto out;
 	}
-	if ((rc = db_prepare(st,
-			     "INSERT INTO quotes (statement_id, actor_id, post, request_id, created)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5)",
-			     &q, err)))
+	if ((rc =
+		 db_prepare(st,
+			    "INSERT INTO quotes (statement_id, actor_id, post, request_id, created)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5)",
+			    &q, err)))
 		goto out;
 	if (sqlite3_bind_int64(q, 1, statement_id) || db_bind_text(q, 2, actor_id) ||
 	    db_bind_text(q, 3, post) || db_bind_text(q, 4, request_id) ||
@@ -124,9 +125,9 @@ int store_quote_get(struct store *st, int64_t statement_id, int64_t id, struct q
 	int rc, step;
 
 	*out = NULL;
-	if ((rc = db_prepare(st,
-			     "SELECT " QUOTE_COLUMNS " FROM quotes WHERE id = ?1 AND statement_id = ?2",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st, "SELECT " QUOTE_COLUMNS " FROM quotes WHERE id = ?1 AND statement_id = ?2", &q,
+		 err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, id) || sqlite3_bind_int64(q, 2, statement_id)) {
 		rc = db_fail(st, err, "get quote");
@@ -145,8 +146,8 @@ out:
 }
 
 /* Mark the live quotes of actor_id (of post when not NULL) deleted; *n how many. */
-static int quote_mark_deleted(struct store *st, const char *actor_id, const char *post,
-			      int64_t *n, struct err *err)
+static int quote_mark_deleted(struct store *st, const char *actor_id, const char *post, int64_t *n,
+			      struct err *err)
 {
 	sqlite3_stmt *q = NULL;
 	int rc;
@@ -184,8 +185,7 @@ int store_quote_delete(struct store *st, const char *actor_id, const char *post,
 	return rc;
 }
 
-int store_quote_delete_actor(struct store *st, const char *actor_id, int64_t *n,
-			     struct err *err)
+int store_quote_delete_actor(struct store *st, const char *actor_id, int64_t *n, struct err *err)
 {
 	int64_t dummy;
 
@@ -200,9 +200,9 @@ int store_quote_count(struct store *st, int64_t statement_id, int64_t *count, st
 	int rc;
 
 	*count = 0;
-	if ((rc = db_prepare(st,
-			     "SELECT count(*) FROM quotes WHERE statement_id = ?1 AND deleted IS NULL",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st, "SELECT count(*) FROM quotes WHERE statement_id = ?1 AND deleted IS NULL", &q,
+		 err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, statement_id))
 		rc = db_fail(st, err, "count quotes");
@@ -212,17 +212,16 @@ int store_quote_count(struct store *st, int64_t statement_id, int64_t *count, st
 	return rc;
 }
 
-int store_statement_gen(struct store *st, int64_t statement_id, int64_t *gen,
-			int64_t *changed_at, struct err *err)
+int store_statement_gen(struct store *st, int64_t statement_id, int64_t *gen, int64_t *changed_at,
+			struct err *err)
 {
 	sqlite3_stmt *q = NULL;
 	int rc, step;
 
 	*gen = 0;
 	*changed_at = 0;
-	if ((rc = db_prepare(st,
-			     "SELECT gen, changed_at FROM statement_gen WHERE statement_id = ?1",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st, "SELECT gen, changed_at FROM statement_gen WHERE statement_id = ?1", &q, err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, statement_id)) {
 		rc = db_fail(st, err, "read the page generation");

@@ -41,7 +41,7 @@ static struct statement stmt = {
 	.content_html = "<p>We condemn &amp; resist.</p>",
 	.policy = "open",
 	.published = 1548374400, /* 2019-01-25T00:00:00Z */
-	.updated = 1548460800,   /* 2019-01-26T00:00:00Z */
+	.updated = 1548460800,	 /* 2019-01-26T00:00:00Z */
 };
 
 static struct statement later = {
@@ -58,13 +58,25 @@ static struct statement later = {
 };
 
 static struct signatory sigs[] = {
-	{ .id = 9, .name = "New \x01Org <b>&</b>\x7f", .country = "Malaysia",
-	  .actor_id = "https://psm.example/users/info", .handle = "@info@psm.example",
-	  .url = "https://psm.example/@info", .how = "mention", .state = "approved",
-	  .signed_at = 1548460000, .domain_verified = true },
-	{ .id = 4, .name = "Bad \xff\xfe UTF-8 \xef\xbf\xbe", .country = "",
-	  .actor_id = "https://x.example/u", .handle = NULL, .url = "javascript:alert(1)",
-	  .how = "follow", .state = "approved", .signed_at = 1548400000 },
+	{ .id = 9,
+	  .name = "New \x01Org <b>&</b>\x7f",
+	  .country = "Malaysia",
+	  .actor_id = "https://psm.example/users/info",
+	  .handle = "@info@psm.example",
+	  .url = "https://psm.example/@info",
+	  .how = "mention",
+	  .state = "approved",
+	  .signed_at = 1548460000,
+	  .domain_verified = true },
+	{ .id = 4,
+	  .name = "Bad \xff\xfe UTF-8 \xef\xbf\xbe",
+	  .country = "",
+	  .actor_id = "https://x.example/u",
+	  .handle = NULL,
+	  .url = "javascript:alert(1)",
+	  .how = "follow",
+	  .state = "approved",
+	  .signed_at = 1548400000 },
 };
 
 /* True when every byte of s may appear in an XML 1.0 document. */
@@ -90,8 +102,12 @@ static void statements_atom(void **state)
 
 	(void)state;
 	assert_non_null(xml);
-	assert_true(strncmp(xml, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"", 80) == 0);
-	assert_non_null(strstr(xml, "<link rel=\"self\" type=\"application/atom+xml\" href=\"" B "/feed.atom\"/>"));
+	assert_true(strncmp(xml,
+			    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed "
+			    "xmlns=\"http://www.w3.org/2005/Atom\"",
+			    80) == 0);
+	assert_non_null(strstr(xml, "<link rel=\"self\" type=\"application/atom+xml\" href=\"" B
+				    "/feed.atom\"/>"));
 	/* the newest first; the feed's time is the newest change */
 	first = strstr(xml, "<id>" B "/s/later</id>");
 	second = strstr(xml, "<id>" B "/s/hov</id>");
@@ -100,7 +116,8 @@ static void statements_atom(void **state)
 	assert_true(first < second);
 	assert_non_null(strstr(xml, "<updated>2020-09-13T12:26:40Z</updated>"));
 	/* the title escaped once, the HTML content escaped as text */
-	assert_non_null(strstr(xml, "<title>Hands off &lt;Venezuela&gt; &amp; &quot;now&quot;</title>"));
+	assert_non_null(
+	    strstr(xml, "<title>Hands off &lt;Venezuela&gt; &amp; &quot;now&quot;</title>"));
 	assert_non_null(strstr(xml, "&lt;p&gt;We condemn &amp;amp; resist.&lt;/p&gt;"));
 	assert_non_null(strstr(xml, "15 signatures so far."));
 	assert_non_null(strstr(xml, "<entry xml:lang=\"fr\">"));
@@ -300,10 +317,12 @@ static void page_preview_tags(void **state)
 
 	(void)state;
 	assert_non_null(html);
-	assert_non_null(strstr(html, "<meta name=\"fediverse:creator\" content=\"@hov@st.example\">"));
-	assert_non_null(strstr(html, "<link rel=\"alternate\" type=\"application/atom+xml\" "
-				     "title=\"New signatories (Atom): Hands off &lt;Venezuela&gt; "
-				     "&amp; &quot;now&quot;\" href=\"" B "/s/hov/signatures.atom\">"));
+	assert_non_null(
+	    strstr(html, "<meta name=\"fediverse:creator\" content=\"@hov@st.example\">"));
+	assert_non_null(strstr(html,
+			       "<link rel=\"alternate\" type=\"application/atom+xml\" "
+			       "title=\"New signatories (Atom): Hands off &lt;Venezuela&gt; "
+			       "&amp; &quot;now&quot;\" href=\"" B "/s/hov/signatures.atom\">"));
 	assert_non_null(strstr(html, "href=\"" B "/s/hov/signatures.rss\""));
 	assert_non_null(strstr(html, "href=\"" B "/feed.atom\""));
 	assert_non_null(strstr(html, "<li><strong>3</strong> quotes</li>"));
@@ -312,7 +331,9 @@ static void page_preview_tags(void **state)
 	assert_null(strstr(closed, "value=\"sign\""));
 	assert_non_null(strstr(closed, "value=\"follow\""));
 	index = page_index(&cfg, list, NULL, 1);
-	assert_non_null(strstr(index, "type=\"application/rss+xml\" title=\"Statements on st.example (RSS)\" href=\"" B "/feed.rss\""));
+	assert_non_null(strstr(
+	    index, "type=\"application/rss+xml\" title=\"Statements on st.example (RSS)\" href=\"" B
+		   "/feed.rss\""));
 	free(index);
 	free(closed);
 	free(html);

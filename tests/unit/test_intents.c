@@ -34,14 +34,19 @@ static char *choose(const char *jrd, enum intent kind)
 static void template_choice(void **state)
 {
 	const char *mastodon =
-		"{\"subject\":\"acct:a@m.example\",\"links\":["
-		"{\"rel\":\"self\",\"type\":\"application/activity+json\",\"href\":\"https://m.example/users/a\"},"
-		"{\"rel\":\"http://ostatus.org/schema/1.0/subscribe\",\"template\":\"https://m.example/authorize_interaction?uri={uri}\"}]}";
+	    "{\"subject\":\"acct:a@m.example\",\"links\":["
+	    "{\"rel\":\"self\",\"type\":\"application/activity+json\",\"href\":\"https://m.example/"
+	    "users/a\"},"
+	    "{\"rel\":\"http://ostatus.org/schema/1.0/subscribe\",\"template\":\"https://m.example/"
+	    "authorize_interaction?uri={uri}\"}]}";
 	const char *intents =
-		"{\"links\":["
-		"{\"rel\":\"http://ostatus.org/schema/1.0/subscribe\",\"template\":\"https://e.example/old?uri={uri}\"},"
-		"{\"rel\":\"https://w3id.org/fep/3b86/follow\",\"template\":\"https://e.example/intents/follow?id={object}\"},"
-		"{\"rel\":\"https://w3id.org/fep/3b86/Create\",\"template\":\"https://e.example/intents/create?content={content}&inReplyTo={inReplyTo}\"}]}";
+	    "{\"links\":["
+	    "{\"rel\":\"http://ostatus.org/schema/1.0/subscribe\",\"template\":\"https://e.example/"
+	    "old?uri={uri}\"},"
+	    "{\"rel\":\"https://w3id.org/fep/3b86/follow\",\"template\":\"https://e.example/"
+	    "intents/follow?id={object}\"},"
+	    "{\"rel\":\"https://w3id.org/fep/3b86/Create\",\"template\":\"https://e.example/"
+	    "intents/create?content={content}&inReplyTo={inReplyTo}\"}]}";
 	char *t;
 
 	(void)state;
@@ -55,14 +60,16 @@ static void template_choice(void **state)
 	assert_string_equal(t, "https://e.example/intents/follow?id={object}");
 	free(t);
 	t = choose(intents, INTENT_SIGN);
-	assert_string_equal(t, "https://e.example/intents/create?content={content}&inReplyTo={inReplyTo}");
+	assert_string_equal(
+	    t, "https://e.example/intents/create?content={content}&inReplyTo={inReplyTo}");
 	free(t);
 	/* not a JRD, no links, links of the wrong shape */
 	assert_null(choose("<html>", INTENT_FOLLOW));
 	assert_null(choose("{}", INTENT_FOLLOW));
 	assert_null(choose("{\"links\":{\"rel\":\"x\"}}", INTENT_FOLLOW));
-	assert_null(choose("{\"links\":[{\"rel\":\"http://ostatus.org/schema/1.0/subscribe\",\"template\":7}]}",
-			   INTENT_FOLLOW));
+	assert_null(choose(
+	    "{\"links\":[{\"rel\":\"http://ostatus.org/schema/1.0/subscribe\",\"template\":7}]}",
+	    INTENT_FOLLOW));
 }
 
 static void template_expansion(void **state)
@@ -71,7 +78,8 @@ static void template_expansion(void **state)
 
 	(void)state;
 	u = intent_expand("https://m.example/authorize_interaction?uri={uri}", &values);
-	assert_string_equal(u, "https://m.example/authorize_interaction?uri=https%3A%2F%2Fst.example%2Fs%2Fhov");
+	assert_string_equal(
+	    u, "https://m.example/authorize_interaction?uri=https%3A%2F%2Fst.example%2Fs%2Fhov");
 	free(u);
 	u = intent_expand("https://e.example/c?content={content}&r={inReplyTo}", &values);
 	assert_string_equal(u, "https://e.example/c?content=%40hov%40st.example%20sign"
@@ -103,7 +111,8 @@ static void expansion_is_bounded(void **state)
 static void redirect_rules(void **state)
 {
 	(void)state;
-	assert_true(intent_url_allowed("https://m.example/authorize_interaction?uri=x", "m.example", false));
+	assert_true(intent_url_allowed("https://m.example/authorize_interaction?uri=x", "m.example",
+				       false));
 	/* a subdomain of the reader's domain (WebFinger delegated to social.example.org) */
 	assert_true(intent_url_allowed("https://social.example.org/i?x", "example.org", false));
 	/* the case of the host does not matter */
@@ -157,7 +166,8 @@ static void addresses(void **state)
 	assert_int_equal(intent_account("alice@", &user, &domain, &err), -ERR_INVALID);
 	assert_int_equal(intent_account("@@m.example", &user, &domain, &err), -ERR_INVALID);
 	assert_int_equal(intent_account("al/ice@m.example", &user, &domain, &err), -ERR_INVALID);
-	assert_int_equal(intent_account("alice@m.example/path", &user, &domain, &err), -ERR_INVALID);
+	assert_int_equal(intent_account("alice@m.example/path", &user, &domain, &err),
+			 -ERR_INVALID);
 	assert_int_equal(intent_account("alice@m.example?x", &user, &domain, &err), -ERR_INVALID);
 	assert_int_equal(intent_account("alice@evil.example#@m.example", &user, &domain, &err),
 			 -ERR_INVALID);
@@ -173,7 +183,8 @@ static void mastodon_pages(void **state)
 
 	(void)state;
 	u = intent_fallback("m.example", INTENT_FOLLOW, &values);
-	assert_string_equal(u, "https://m.example/authorize_interaction?uri=https%3A%2F%2Fst.example%2Fs%2Fhov");
+	assert_string_equal(
+	    u, "https://m.example/authorize_interaction?uri=https%3A%2F%2Fst.example%2Fs%2Fhov");
 	free(u);
 	u = intent_fallback("m.example:8443", INTENT_SIGN, &values);
 	assert_string_equal(u, "https://m.example:8443/share?text=%40hov%40st.example%20sign");

@@ -21,7 +21,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-#define B "https://st.example"
+#define B    "https://st.example"
 #define POST B "/s/hov/post"
 #define PEER "https://m.example/users/alice"
 
@@ -121,14 +121,14 @@ static void store_quote_lifecycle(void **state)
 	struct store *st = open_with_statement(&sid);
 
 	(void)state;
-	assert_int_equal(store_quote_add(st, sid, PEER, "https://m.example/s/1", "https://m.example/r/1",
-					 &id, &created, &err),
+	assert_int_equal(store_quote_add(st, sid, PEER, "https://m.example/s/1",
+					 "https://m.example/r/1", &id, &created, &err),
 			 0);
 	assert_true(created);
 	assert_true(id > 0);
 	/* the same post asked again: the same authorization */
-	assert_int_equal(store_quote_add(st, sid, PEER, "https://m.example/s/1", "https://m.example/r/2",
-					 &id2, &created, &err),
+	assert_int_equal(store_quote_add(st, sid, PEER, "https://m.example/s/1",
+					 "https://m.example/r/2", &id2, &created, &err),
 			 0);
 	assert_false(created);
 	assert_int_equal(id2, id);
@@ -151,8 +151,8 @@ static void store_quote_lifecycle(void **state)
 	assert_null(q);
 
 	/* only its author's Delete counts */
-	assert_int_equal(store_quote_delete(st, "https://m.example/users/bob", "https://m.example/s/1",
-					    &removed, &err),
+	assert_int_equal(store_quote_delete(st, "https://m.example/users/bob",
+					    "https://m.example/s/1", &removed, &err),
 			 0);
 	assert_false(removed);
 	assert_int_equal(store_quote_delete(st, PEER, "https://m.example/s/1", &removed, &err), 0);
@@ -163,8 +163,8 @@ static void store_quote_lifecycle(void **state)
 	assert_true(q->deleted > 0);
 	quote_free(q);
 	/* a deleted post does not come back */
-	assert_int_equal(store_quote_add(st, sid, PEER, "https://m.example/s/1", "https://m.example/r/4",
-					 &id2, &created, &err),
+	assert_int_equal(store_quote_add(st, sid, PEER, "https://m.example/s/1",
+					 "https://m.example/r/4", &id2, &created, &err),
 			 -ERR_NOTFOUND);
 	store_close(st);
 }
@@ -177,12 +177,10 @@ static void store_quote_delete_actor_and_bad_input(void **state)
 	struct store *st = open_with_statement(&sid);
 
 	(void)state;
-	assert_int_equal(store_quote_add(st, sid, PEER, "https://m.example/s/1", "r1", &id, &created,
-					 &err),
-			 0);
-	assert_int_equal(store_quote_add(st, sid, PEER, "https://m.example/s/2", "r2", &id, &created,
-					 &err),
-			 0);
+	assert_int_equal(
+	    store_quote_add(st, sid, PEER, "https://m.example/s/1", "r1", &id, &created, &err), 0);
+	assert_int_equal(
+	    store_quote_add(st, sid, PEER, "https://m.example/s/2", "r2", &id, &created, &err), 0);
 	assert_int_equal(store_quote_add(st, sid, "https://o.example/u", "https://o.example/s/1",
 					 "r3", &id, &created, &err),
 			 0);
@@ -205,13 +203,13 @@ static void store_gen_moves_with_every_change(void **state)
 
 	(void)state;
 	assert_int_equal(store_statement_gen(st, sid, &gen0, &at, &err), 0);
-	assert_int_equal(store_reaction_add(st, sid, "like", PEER, "https://m.example/l/1", &err), 0);
+	assert_int_equal(store_reaction_add(st, sid, "like", PEER, "https://m.example/l/1", &err),
+			 0);
 	assert_int_equal(store_statement_gen(st, sid, &gen1, &at, &err), 0);
 	assert_true(gen1 > gen0);
 	assert_true(at > 0);
-	assert_int_equal(store_quote_add(st, sid, PEER, "https://m.example/s/1", "r1", &id, &created,
-					 &err),
-			 0);
+	assert_int_equal(
+	    store_quote_add(st, sid, PEER, "https://m.example/s/1", "r1", &id, &created, &err), 0);
 	assert_int_equal(store_statement_gen(st, sid, &gen2, &at, &err), 0);
 	assert_true(gen2 > gen1);
 	assert_int_equal(store_statement_set_policy(st, sid, "closed", &err), 0);
@@ -234,16 +232,28 @@ static void store_recent_signatories_newest_first(void **state)
 	size_t n = 0;
 	bool created;
 	struct store *st = open_with_statement(&sid);
-	struct signatory a = { .name = "Old Org", .actor_id = "https://a.example/u", .how = "follow",
-			       .state = "approved", .signed_at = 1000, .activity_id = "https://a.example/f" };
-	struct signatory b = { .name = "New Org", .actor_id = "https://b.example/u", .how = "endorse",
-			       .state = "approved", .signed_at = 2000, .activity_id = "https://b.example/e" };
-	struct signatory c = { .name = "Waiting Org", .actor_id = "https://c.example/u",
-			       .how = "mention", .state = "pending", .signed_at = 3000,
+	struct signatory a = { .name = "Old Org",
+			       .actor_id = "https://a.example/u",
+			       .how = "follow",
+			       .state = "approved",
+			       .signed_at = 1000,
+			       .activity_id = "https://a.example/f" };
+	struct signatory b = { .name = "New Org",
+			       .actor_id = "https://b.example/u",
+			       .how = "endorse",
+			       .state = "approved",
+			       .signed_at = 2000,
+			       .activity_id = "https://b.example/e" };
+	struct signatory c = { .name = "Waiting Org",
+			       .actor_id = "https://c.example/u",
+			       .how = "mention",
+			       .state = "pending",
+			       .signed_at = 3000,
 			       .activity_id = "https://c.example/n" };
 
 	(void)state;
-	assert_int_equal(store_signatory_add_imported(st, sid, "Imported Org", "Malaysia", 0, &err), 0);
+	assert_int_equal(store_signatory_add_imported(st, sid, "Imported Org", "Malaysia", 0, &err),
+			 0);
 	assert_int_equal(store_signatory_add_verified(st, sid, &a, NULL, NULL, &created, &err), 0);
 	assert_int_equal(store_signatory_add_verified(st, sid, &b, NULL, NULL, &created, &err), 0);
 	assert_int_equal(store_signatory_add_verified(st, sid, &c, NULL, NULL, &created, &err), 0);
@@ -269,9 +279,9 @@ static void note_allows_quotes_with_context(void **state)
 
 	(void)state;
 	assert_non_null(note);
-	auto_ok = json_object_get(json_object_get(json_object_get(note, "interactionPolicy"),
-						  "canQuote"),
-				  "automaticApproval");
+	auto_ok =
+	    json_object_get(json_object_get(json_object_get(note, "interactionPolicy"), "canQuote"),
+			    "automaticApproval");
 	assert_true(json_is_array(auto_ok));
 	assert_int_equal(json_array_size(auto_ok), 1);
 	assert_string_equal(json_string_value(json_array_get(auto_ok, 0)), AS_PUBLIC);
@@ -280,14 +290,14 @@ static void note_allows_quotes_with_context(void **state)
 	terms = json_array_get(ctx, json_array_size(ctx) - 1);
 	assert_string_equal(json_string_value(json_object_get(terms, "gts")),
 			    "https://gotosocial.org/ns#");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(terms, "interactionPolicy"), "@id")),
+	    "gts:interactionPolicy");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(terms, "canQuote"), "@id")),
+	    "gts:canQuote");
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(terms, "interactionPolicy"), "@id")),
-			    "gts:interactionPolicy");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(terms, "canQuote"),
-							      "@id")),
-			    "gts:canQuote");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(terms, "automaticApproval"), "@type")),
+				json_object_get(terms, "automaticApproval"), "@type")),
 			    "@id");
 	assert_string_equal(json_string_value(json_object_get(terms, "QuoteAuthorization")),
 			    "https://w3id.org/fep/044f#QuoteAuthorization");
@@ -318,7 +328,7 @@ static void webfinger_offers_subscribe_template(void **state)
 	bool found = false;
 
 	(void)state;
-	json_array_foreach(json_object_get(j, "links"), i, link) {
+	json_array_foreach (json_object_get(j, "links"), i, link) {
 		if (strcmp(json_string_value(json_object_get(link, "rel")),
 			   "http://ostatus.org/schema/1.0/subscribe") == 0) {
 			assert_string_equal(json_string_value(json_object_get(link, "template")),
@@ -339,8 +349,9 @@ static void actor_lists_its_attribution_domain(void **state)
 	(void)state;
 	c.authority = "st.example:8443"; /* the port is not part of a domain */
 	a = doc_actor(&c, &v);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(a, "attributionDomains"), 0)),
-			    "st.example");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(a, "attributionDomains"), 0)),
+	    "st.example");
 	json_decref(a);
 }
 
@@ -356,15 +367,18 @@ static json_t *post_json(const char *text)
 
 static void quoting_post_checks(void **state)
 {
-	json_t *mastodon = post_json("{\"id\":\"https://m.example/s/1\",\"attributedTo\":\"" PEER "\","
-				     "\"quote\":\"" POST "\",\"_misskey_quote\":\"" POST "\"}");
+	json_t *mastodon =
+	    post_json("{\"id\":\"https://m.example/s/1\",\"attributedTo\":\"" PEER "\","
+		      "\"quote\":\"" POST "\",\"_misskey_quote\":\"" POST "\"}");
 	json_t *misskey = post_json("{\"id\":\"https://m.example/s/2\",\"attributedTo\":[\"" PEER
 				    "\"],\"_misskey_quote\":\"" POST "\"}");
-	json_t *fedify = post_json("{\"id\":\"https://m.example/s/3\",\"attributedTo\":{\"id\":\"" PEER
-				   "\"},\"quoteUrl\":\"" POST "\"}");
+	json_t *fedify =
+	    post_json("{\"id\":\"https://m.example/s/3\",\"attributedTo\":{\"id\":\"" PEER
+		      "\"},\"quoteUrl\":\"" POST "\"}");
 	json_t *other = post_json("{\"id\":\"https://m.example/s/4\",\"attributedTo\":\"" PEER "\","
 				  "\"quote\":\"" B "/s/other/post\"}");
-	json_t *none = post_json("{\"id\":\"https://m.example/s/5\",\"attributedTo\":\"" PEER "\"}");
+	json_t *none =
+	    post_json("{\"id\":\"https://m.example/s/5\",\"attributedTo\":\"" PEER "\"}");
 
 	(void)state;
 	assert_true(quote_post_quotes(mastodon, PEER, POST));
