@@ -297,6 +297,22 @@ describe('org sign against the Fedify peer', () => {
     assert.match(list.stdout, /pending/);
   });
 
+  test('the peer follows an organisation: Accept; org edit sends it the Update', async () => {
+    const me = `${b.base}/o/quiet`;
+    const orgActor = await peer.lookup(me);
+    assert.equal(orgActor?.id?.href, me, 'Fedify reads the Organization actor');
+    const follow = await peer.follow(orgActor);
+    const accept = await peer.waitFor((e) => e.type === 'Accept' && e.actor === me, WAIT_MS);
+    assert.equal(accept.object, follow.id.href, 'the Accept names the Follow');
+    const followers = await collectItems(`${me}/followers`);
+    assert.deepEqual(followers.items, [peer.actorId.href]);
+    const r = await org(b, 'edit', '--org', 'quiet', '--summary', 'We sign things.');
+    assert.equal(r.code, 0, r.stderr);
+    // To the follower, and to the peer's inbox it signed on: one shared inbox or two inboxes.
+    const update = await peer.waitFor((e) => e.type === 'Update' && e.actor === me, WAIT_MS);
+    assert.equal(update.object, me);
+  });
+
   test("the peer's Reject is reported: one line, exit 1, recorded", async () => {
     const note = peer.noteUrl('refused');
     const me = `${b.base}/o/refused`;
