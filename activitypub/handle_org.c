@@ -108,6 +108,7 @@ enum handled org_handle_follow(struct ctx *ctx, const struct activity *a, struct
 {
 	struct organisation *o = NULL;
 	enum handled res = HANDLED_DONE;
+	json_t *accept;
 	char *body = NULL;
 	char *inboxes[1];
 
@@ -117,7 +118,9 @@ enum handled org_handle_follow(struct ctx *ctx, const struct activity *a, struct
 		errorf(err, ERR_NOTFOUND, "Follow of %s, nobody here", a->object_id);
 		return HANDLED_IGNORED;
 	}
-	body = doc_dump(orgdoc_accept(ctx->cfg, o, a->doc));
+	accept = orgdoc_accept(ctx->cfg, o, a->doc);
+	body = doc_dump(accept);
+	json_decref(accept);
 	inboxes[0] = a->signer->inbox;
 	if (!body) {
 		res = handler_refuse(err, ERR_INVALID, "the Accept could not be built");

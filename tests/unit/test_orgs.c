@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "activitypub/activity.h"
+#include "activitypub/ctx.h"
 #include "activitypub/documents.h"
 #include "activitypub/keyring.h"
 #include "activitypub/org.h"
@@ -863,6 +865,171 @@ static void keyring_signs_for_organisation(void **state)
 	store_close(st);
 }
 
+/* ---- what an organisation's inbox takes in ---- */
+
+/* An activity parsed from text (kept alive in *body), signed (as the inbox says) by actor. */
+static void parsed(struct activity *a, char **body, const char *text, struct remote_actor *signer)
+{
+	struct err err = { 0 };
+
+	*body = xstrdup(text);
+	assert_int_equal(activity_parse(*body, strlen(*body), a, &err), 0);
+	a->signer = signer;
+}
+
+static void inbox_answers_and_updates(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct ctx ctx = { .cfg = &cfg, .store = st };
+	struct remote_actor statement = { .id = (char *)"https://st.example/s/hov",
+					  .type = (char *)"Service",
+					  .inbox = (char *)"https://st.example/s/hov/inbox" };
+	struct remote_actor stranger = { .id = (char *)"https://evil.example/u",
+					 .type = (char *)"Person",
+					 .inbox = (char *)"https://evil.example/inbox" };
+	struct endorsement e = signed_one, *got = NULL;
+	struct activity a;
+	struct err err = { 0 };
+	char *body, *text;
+
+	(void)state;
+	e.org_id = add_org(st, "psm", "PSM");
+	assert_int_equal(store_endorsement_add(st, &e, "{}", "{}", &err), 0);
+
+	/* An Accept of the Endorse from someone else: ignored, nothing changes. */
+	text = xasprintf("{\"id\":\"https://evil.example/a\",\"type\":\"Accept\",\"actor\":"
+			 "\"https://evil.example/u\",\"object\":\"%s\"}", e.endorse_id);
+	parsed(&a, &body, text, &stranger);
+	assert_int_equal(handle_accept(&ctx, &a, &err), HANDLED_IGNORED);
+	activity_release(&a);
+	free(body);
+	free(text);
+	/* From the statement, naming the Endorse by id: accepted. */
+	text = xasprintf("{\"id\":\"https://st.example/s/hov#a1\",\"type\":\"Accept\",\"actor\":"
+			 "\"https://st.example/s/hov\",\"object\":\"%s\"}", e.endorse_id);
+	parsed(&a, &body, text, &statement);
+	assert_int_equal(handle_accept(&ctx, &a, &err), HANDLED_DONE);
+	activity_release(&a);
+	free(body);
+	free(text);
+	/* The Follow's Accept embeds the Follow. */
+	text = xasprintf("{\"id\":\"https://st.example/s/hov#a2\",\"type\":\"Accept\",\"actor\":"
+			 "\"https://st.example/s/hov\",\"object\":"
+			 "{\"id\":\"%s\",\"type\":\"Follow\"}}",
+			 e.follow_id);
+	parsed(&a, &body, text, &statement);
+	assert_int_equal(handle_accept(&ctx, &a, &err), HANDLED_DONE);
+	activity_release(&a);
+	free(body);
+	free(text);
+
+	/* The batched Update of the post: listed when its content links the organisation. */
+	parsed(&a, &body,
+	       "{\"id\":\"https://st.example/s/hov/post#updates/9\",\"type\":\"Update\",\"actor\":"
+	       "\"https://st.example/s/hov\",\"object\":{\"id\":\"https://st.example/s/hov/post\","
+	       "\"type\":\"Note\",\"attributedTo\":\"https://st.example/s/hov\",\"content\":"
+	       "\"<ol><li>PSM (<a href=\\\"" B "/o/psm\\\">@psm</a>)</li></ol>\"}}",
+	       &statement);
+	assert_int_equal(org_handle_post_update(&ctx, &a, &err), HANDLED_DONE);
+	activity_release(&a);
+	free(body);
+	/* A post attributed to someone else is not the statement's edit. */
+	parsed(&a, &body,
+	       "{\"id\":\"https://st.example/x\",\"type\":\"Update\",\"actor\":"
+	       "\"https://st.example/s/hov\",\"object\":{\"id\":\"https://st.example/s/hov/post\","
+	       "\"type\":\"Note\",\"attributedTo\":\"https://st.example/other\",\"content\":\"\"}}",
+	       &statement);
+	assert_int_equal(org_handle_post_update(&ctx, &a, &err), HANDLED_IGNORED);
+	activity_release(&a);
+	free(body);
+
+	/* A reply to the Endorse from the statement: kept; from a stranger: ignored. */
+	text = xasprintf("{\"id\":\"https://st.example/r/1/activity\",\"type\":\"Create\","
+			 "\"actor\":\"https://st.example/s/hov\",\"object\":{\"id\":"
+			 "\"https://st.example/r/1\",\"type\":\"Note\",\"attributedTo\":"
+			 "\"https://st.example/s/hov\",\"inReplyTo\":\"%s\",\"content\":"
+			 "\"<p>Thank you</p>\"}}", e.endorse_id);
+	parsed(&a, &body, text, &statement);
+	assert_int_equal(org_handle_reply(&ctx, &a, &err), HANDLED_DONE);
+	activity_release(&a);
+	free(body);
+	free(text);
+	parsed(&a, &body,
+	       "{\"id\":\"https://evil.example/r\",\"type\":\"Create\",\"actor\":"
+	       "\"https://evil.example/u\",\"object\":{\"id\":\"https://evil.example/n\",\"type\":"
+	       "\"Note\",\"attributedTo\":\"https://evil.example/u\",\"to\":[\"" B "/o/psm\"],"
+	       "\"content\":\"spam\"}}",
+	       &stranger);
+	assert_int_equal(org_handle_reply(&ctx, &a, &err), HANDLED_IGNORED);
+	activity_release(&a);
+	free(body);
+
+	assert_int_equal(store_endorsement_get(st, e.org_id, e.statement_actor, &got, &err), 0);
+	assert_string_equal(got->state, "accepted");
+	assert_true(got->follow_accepted);
+	assert_true(got->listed);
+	assert_true(got->post_updated_at > 0);
+	assert_string_equal(got->reply, "<p>Thank you</p>");
+	endorsements_free(got, 1);
+
+	/* A Reject after all (say the coordinators changed their mind): rejected. */
+	text = xasprintf("{\"id\":\"https://st.example/s/hov#r\",\"type\":\"Reject\",\"actor\":"
+			 "\"https://st.example/s/hov\",\"object\":\"%s\"}", e.endorse_id);
+	parsed(&a, &body, text, &statement);
+	assert_int_equal(handle_reject(&ctx, &a, &err), HANDLED_DONE);
+	activity_release(&a);
+	free(body);
+	free(text);
+	assert_int_equal(store_endorsement_get(st, e.org_id, e.statement_actor, &got, &err), 0);
+	assert_string_equal(got->state, "rejected");
+	endorsements_free(got, 1);
+	store_close(st);
+}
+
+static void inbox_follow_of_an_organisation(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct ctx ctx = { .cfg = &cfg, .store = st };
+	struct remote_actor fan = { .id = (char *)"https://m.example/u/fan",
+				    .type = (char *)"Person",
+				    .inbox = (char *)"https://m.example/u/fan/inbox" };
+	struct activity a;
+	struct err err = { 0 };
+	int64_t org, count = -1;
+	bool removed = false;
+	char *body;
+
+	(void)state;
+	org = add_org(st, "psm", "PSM");
+	parsed(&a, &body,
+	       "{\"id\":\"https://m.example/f/1\",\"type\":\"Follow\",\"actor\":"
+	       "\"https://m.example/u/fan\",\"object\":\"" B "/o/psm\"}",
+	       &fan);
+	assert_int_equal(org_handle_follow(&ctx, &a, &err), HANDLED_DONE);
+	activity_release(&a);
+	free(body);
+	assert_int_equal(store_org_follower_count(st, org, &count, &err), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(pending(st), 1); /* the Accept, signed by the organisation */
+	/* Following something under the organisation is not following it. */
+	parsed(&a, &body,
+	       "{\"id\":\"https://m.example/f/2\",\"type\":\"Follow\",\"actor\":"
+	       "\"https://m.example/u/fan\",\"object\":\"" B "/o/psm/outbox\"}",
+	       &fan);
+	assert_int_equal(org_handle_follow(&ctx, &a, &err), HANDLED_IGNORED);
+	activity_release(&a);
+	free(body);
+	parsed(&a, &body,
+	       "{\"id\":\"https://m.example/u\",\"type\":\"Undo\",\"actor\":"
+	       "\"https://m.example/u/fan\",\"object\":\"https://m.example/f/1\"}",
+	       &fan);
+	assert_int_equal(org_undo_follow(&ctx, &a, &removed, &err), 0);
+	assert_true(removed);
+	activity_release(&a);
+	free(body);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -887,6 +1054,8 @@ int main(void)
 		cmocka_unit_test(resolve_posts),
 		cmocka_unit_test(resolve_listing),
 		cmocka_unit_test(keyring_signs_for_organisation),
+		cmocka_unit_test(inbox_answers_and_updates),
+		cmocka_unit_test(inbox_follow_of_an_organisation),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
