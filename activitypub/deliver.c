@@ -78,6 +78,7 @@ struct deliver {
 	bool stop, kicked;
 	struct job *jobs[LIMIT_DELIVERY_CLAIMED];
 	size_t n_jobs;
+	bool more_due; /* the last claim got all it asked for: more rows may be due */
 	size_t running;
 };
 
@@ -121,8 +122,10 @@ static void claim(struct deliver *d, int64_t now)
 	if (store_delivery_claim(d->st, now, LIMIT_DELIVERY_LEASE_S,
 				 LIMIT_DELIVERY_CLAIMED - d->n_jobs, &list, &n, &err)) {
 		log_error("event=delivery_queue_failed msg=%s", err.msg);
+		d->more_due = false;
 		return;
 	}
+	d->more_due = n == LIMIT_DELIVERY_CLAIMED - d->n_jobs;
 	for (size_t i = 0; i < n; i++) {
 		struct job *j;
 		struct url u;
@@ -252,6 +255,8 @@ static void start_ready(struct deliver *d)
 static void collect(struct deliver *d)
 {
 	struct httpc_done done;
+	struct err err;
+	bool batch = false;
 
 	while (httpc_multi_done(d->multi, &done)) {
 		enum deliver_outcome outcome;
@@ -262,6 +267,13 @@ static void collect(struct deliver *d)
 			;
 		if (i == d->n_jobs)
 			continue; /* cannot happen: every transfer has its job */
+		/*
+		 * The outcomes of one round in one transaction: one fsync, not one
+		 * per delivery. Lost in a crash, they are redone when the leases
+		 * run out (at least once).
+		 */
+		if (!batch)
+			batch = store_batch_begin(d->st, &err) == 0;
 		if (done.rc == 0) {
 			outcome = deliver_classify((int)done.status);
 			snprintf(why, sizeof(why), "HTTP %ld", done.status);
@@ -271,6 +283,8 @@ static void collect(struct deliver *d)
 			       done.err.msg);
 		}
 	}
+	if (batch && store_batch_commit(d->st, &err))
+		log_error("event=delivery_record_failed msg=%s", err.msg);
 }
 
 /* Queue the edits of posts that are due (batched: see publish.h); claim() takes them next. */
@@ -305,6 +319,9 @@ static void *worker(void *arg)
 			publish(d, now);
 			claim(d, now);
 			next_claim = now + 1;
+		} else if (d->more_due && d->n_jobs <= LIMIT_DELIVERY_CLAIMED / 2) {
+			/* A fan-out is under way: take the next rows as soon as there is room. */
+			claim(d, now);
 		}
 		start_ready(d);
 		if (httpc_multi_poll(d->multi, LIMIT_DELIVERY_POLL_MS, &err)) {
