@@ -98,7 +98,10 @@ fetch_failed:
 		char why[sizeof(err->msg)];
 
 		snprintf(why, sizeof(why), "%s", err->msg);
-		rc = errorf(err, ERR_BADSIG, "unknown key '%s': %s", httpsig_key_id(sig), why);
+		/* Our own store failing to keep the key (a full disk) passes too: 503, not 401. */
+		rc = rc == -ERR_IO ? errorf(err, ERR_RETRY, "%s", why)
+				   : errorf(err, ERR_BADSIG, "unknown key '%s': %s",
+					    httpsig_key_id(sig), why);
 	}
 out:
 	remote_actor_free(actor);

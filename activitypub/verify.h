@@ -15,7 +15,8 @@ struct remote_actor;
  * On success *signer is the actor that owns the key (caller frees with
  * remote_actor_free). Returns 0; -ERR_BADSIG (401: no, bad or stale
  * signature, unknown key); -ERR_INVALID (400: digest mismatch, malformed);
- * -ERR_RETRY when the key could not be fetched for a passing reason.
+ * -ERR_RETRY when the key could not be fetched, or kept in the store, for a
+ * passing reason (the other server is down, our disk is full).
  */
 int verify_request(struct ctx *ctx, const struct request *req, struct remote_actor **signer,
 		   struct err *err);
