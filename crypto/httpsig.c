@@ -1325,7 +1325,9 @@ int httpsig_sign_rfc9421(const char *method, const char *target_uri, const char 
 			 char **signature, struct err *err)
 {
 	struct buf params, base;
-	char *s64 = NULL, *auth = NULL;
+	char *s64 = NULL, *auth = NULL, *uri = NULL;
+	const char *rest;
+	bool https;
 	int rc = 0;
 
 	*signature_input = NULL;
@@ -1334,8 +1336,15 @@ int httpsig_sign_rfc9421(const char *method, const char *target_uri, const char 
 	    !safe_value(date) || (content_digest && !safe_value(content_digest)) ||
 	    !safe_value(key_id) || !key)
 		return errorf(err, ERR_INVALID, "httpsig_sign_rfc9421: missing or unsafe argument");
+	/* As verifiers rebuild them (add_authority): lower case, no default port. */
 	auth = xstrdup(authority);
 	str_lower(auth);
+	https = str_istarts(target_uri, "https://");
+	if (str_ends(auth, https ? ":443" : ":80"))
+		auth[strlen(auth) - (https ? 4 : 3)] = '\0';
+	rest = strstr(target_uri, "://");
+	rest = rest ? rest + 3 + strcspn(rest + 3, "/?") : "";
+	uri = xasprintf("%s://%s%s", https ? "https" : "http", auth, rest);
 	buf_init(&params, LIMIT_SIGNATURE_HEADER_BYTES);
 	buf_init(&base, SIGNING_STRING_MAX);
 	if (buf_printf(&params, "(\"@method\" \"@target-uri\" \"@authority\" \"date\"%s)"
@@ -1344,7 +1353,7 @@ int httpsig_sign_rfc9421(const char *method, const char *target_uri, const char 
 		       key_type(key) == KEY_RSA ? "rsa-v1_5-sha256" : "ed25519") < 0)
 		goto toobig;
 	if (buf_printf(&base, "\"@method\": %s\n\"@target-uri\": %s\n\"@authority\": %s\n\"date\": %s\n",
-		       method, target_uri, auth, date) < 0 ||
+		       method, uri, auth, date) < 0 ||
 	    (content_digest && buf_printf(&base, "\"content-digest\": %s\n", content_digest) < 0) ||
 	    buf_printf(&base, "\"@signature-params\": %s", buf_str(&params)) < 0)
 		goto toobig;
@@ -1359,6 +1368,7 @@ toobig:
 out:
 	free(s64);
 	free(auth);
+	free(uri);
 	buf_release(&params);
 	buf_release(&base);
 	return rc;

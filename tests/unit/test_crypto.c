@@ -994,6 +994,40 @@ static void rfc9421_round_trip(void **state)
 	treq_free(&t);
 }
 
+/*
+ * Found by fuzz/fuzz_httpsig.c: given an authority with the scheme's default
+ * port ("host:443") or upper case, the signer signed it as given while every
+ * verifier (ours in add_authority) rebuilds it without the port: our own
+ * signature did not verify.
+ */
+static void rfc9421_sign_default_port(void **state)
+{
+	static const char *const hosts[] = { "statements.example.org",
+					     "statements.example.org:443", "Statements.Example.ORG" };
+	struct httpsig_values v;
+	struct treq t;
+	struct err err;
+	char *in = NULL, *sg = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		treq_init(&t, "GET", "/s/hov?page=1", NULL);
+		httpsig_values_make(NOW, NULL, 0, &v);
+		assert_int_equal(httpsig_sign_rfc9421("GET",
+						      "HTTPS://Statements.Example.ORG:443/s/hov?page=1",
+						      "Statements.Example.ORG:443", v.date, NULL, "k",
+						      ed_priv, NOW, &in, &sg, &err), 0);
+		treq_add(&t, "Host", hosts[i]);
+		treq_add(&t, "Date", v.date);
+		treq_add(&t, "Signature-Input", in);
+		treq_add(&t, "Signature", sg);
+		free(in);
+		free(sg);
+		assert_int_equal(check(&t, ed_pub, NOW, &err), 0);
+		treq_free(&t);
+	}
+}
+
 /* Sign a request with a hand-written Signature-Input (label sig1). */
 static void sign_custom_9421(struct treq *t, struct key *k, const char *input)
 {
@@ -1405,6 +1439,7 @@ int main(void)
 		cmocka_unit_test(rfc9421_round_trip),
 		cmocka_unit_test(rfc9421_shapes),
 		cmocka_unit_test(rfc9421_malformed),
+		cmocka_unit_test(rfc9421_sign_default_port),
 		cmocka_unit_test(mutated_headers_never_crash),
 		cmocka_unit_test(vectors_fedify_cavage),
 		cmocka_unit_test(vectors_fedify_rfc9421),
