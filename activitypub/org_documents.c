@@ -170,7 +170,7 @@ json_t *orgdoc_update(const struct config *cfg, const struct organisation *o)
  * What we send carries the ActivityStreams context only. "Endorse" is then a
  * plain name, read as plain JSON (as Undersigned and most servers do): a
  * context that maps it to our IRI makes strict JSON-LD readers such as Fedify
- * refuse the activity (400, "Invalid type"), and a 4xx marks an inbox dead.
+ * refuse the activity (400, "Invalid type"), and a refused delivery is dropped.
  */
 /* The Endorse without @context (embedded in its Undo as it was sent). */
 static json_t *endorse_build(const struct config *cfg, const struct organisation *o,
