@@ -8,13 +8,16 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "activitypub/ctx.h"
 #include "activitypub/inbox.h"
 #include "activitypub/org.h"
 #include "activitypub/serve.h"
 #include "server/admin.h"
+#include "server/pagecache.h"
 #include "server/web.h"
+#include "store/store.h"
 #include "util/limits.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -52,6 +55,43 @@ static void method_not_allowed(struct reply *out, const char *allow)
 	out->allow = allow;
 }
 
+/*
+ * The actor and the post as ActivityPub JSON, from the page cache while the
+ * statement's data generation stays the same: a storm of fetches (every
+ * server that sees a boost fetches both) costs a lookup, not a build of the
+ * document with its counts and signatories. Anything else, and every error,
+ * is serve_statement's.
+ */
+static void serve_statement_cached(struct ctx *ctx, const char *slug, const char *rest,
+				   struct reply *out)
+{
+	struct pagecache_hit hit = { 0 };
+	struct statement *s = NULL;
+	struct err err;
+	int64_t gen = 0, changed = 0, now = (int64_t)time(NULL);
+	char *key;
+
+	if (store_statement_get(ctx->store, slug, &s, &err) ||
+	    store_statement_gen(ctx->store, s->id, &gen, &changed, &err)) {
+		statement_free(s);
+		serve_statement(ctx, slug, rest, "", out);
+		return;
+	}
+	statement_free(s);
+	key = xasprintf("as:%s/%s", slug, rest);
+	if (pagecache_get(ctx->pages, key, gen, now, true, &hit)) {
+		reply_take(out, 200, CT_ACTIVITY, hit.body);
+		hit.body = NULL;
+		pagecache_hit_release(&hit);
+	} else {
+		/* Built after gen was read: at worst newer than gen, never older. */
+		serve_statement(ctx, slug, rest, "", out);
+		if (out->status == 200 && out->body)
+			free(pagecache_put(ctx->pages, key, gen, now, out->body, out->len));
+	}
+	free(key);
+}
+
 /* Routes under /s/SLUG/. rest is what follows the slug ("" for the actor itself). */
 static void route_statement(struct ctx *ctx, const struct request *req, const char *slug,
 			    const char *rest, struct reply *out)
@@ -82,7 +122,10 @@ static void route_statement(struct ctx *ctx, const struct request *req, const ch
 		out->vary_language = true;
 		return;
 	}
-	serve_statement(ctx, slug, rest, req->query, out);
+	if ((str_eq(rest, "") || str_eq(rest, "post")) && !*req->query)
+		serve_statement_cached(ctx, slug, rest, out);
+	else
+		serve_statement(ctx, slug, rest, req->query, out);
 	if (str_eq(rest, "") || str_eq(rest, "post"))
 		out->vary_accept = true;
 }
