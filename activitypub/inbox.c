@@ -68,6 +68,17 @@ static bool unknown_actor_delete(struct ctx *ctx, const struct activity *a)
 	return true;
 }
 
+/* A handled activity is a duplicate from now on. A failure to record it costs only
+ * a retry handled again (handlers are idempotent): logged, the answer stands. */
+static void mark_seen(struct ctx *ctx, const struct activity *a)
+{
+	struct err err;
+	bool first;
+
+	if (store_activity_seen(ctx->store, a->id, &first, &err))
+		log_warn("event=inbox id=%s msg=%s", a->id, err.msg);
+}
+
 static void refuse(struct ctx *ctx, struct reply *out, const struct request *req, int status,
 		   enum inbox_result reason, const char *why)
 {
@@ -94,7 +105,6 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 	struct err err;
 	char host[256];
 	handler_fn fn;
-	bool first;
 	int rc;
 
 	err_clear(&err);
@@ -155,12 +165,12 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 		}
 	}
 	store_inbox_revive_host(ctx->store, host, NULL);
-	rc = store_activity_seen(ctx->store, a.id, &first, &err);
-	if (rc) {
-		refuse(ctx, out, req, 503, INBOX_STORAGE, err.msg);
-		goto out;
-	}
-	if (!first) {
+	/*
+	 * The id is recorded as seen only once the handler has committed its
+	 * work (mark_seen): a crash in between must leave the sender's retry to
+	 * be handled again, not taken for a duplicate and lost.
+	 */
+	if (store_activity_is_seen(ctx->store, a.id)) {
 		log_info("event=inbox type=%s id=%s result=duplicate", a.type, a.id);
 		accepted(ctx, out, INBOX_DUPLICATE);
 		goto out;
@@ -171,23 +181,23 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 	fn = handler_for(a.type);
 	switch (fn ? fn(ctx, &a, &err) : HANDLED_IGNORED) {
 	case HANDLED_DONE:
+		mark_seen(ctx, &a);
 		log_info("event=inbox type=%s id=%s actor=%s result=handled", a.type, a.id,
 			 a.actor_id);
 		accepted(ctx, out, INBOX_HANDLED);
 		break;
 	case HANDLED_IGNORED:
+		mark_seen(ctx, &a);
 		log_info("event=inbox type=%s id=%s actor=%s result=ignored msg=%s", a.type, a.id,
 			 a.actor_id, err.msg);
 		accepted(ctx, out, INBOX_IGNORED);
 		break;
 	case HANDLED_REFUSED:
-		store_activity_forget(ctx->store, a.id, NULL);
 		refuse(ctx, out, req, err.code == ERR_FORBIDDEN ? 403 : 400, INBOX_FORBIDDEN,
 		       err.msg);
 		break;
 	case HANDLED_RETRY:
-		/* Not done: the sender's retry must not be taken for a duplicate. */
-		store_activity_forget(ctx->store, a.id, NULL);
+		/* Not done, and not marked seen: the sender's retry is handled. */
 		refuse(ctx, out, req, 503, INBOX_RETRY, err.msg);
 		break;
 	}

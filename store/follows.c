@@ -6,6 +6,7 @@
 
 #include <time.h>
 
+#include "util/log.h"
 #include "util/str.h"
 
 /* The inbox one actor is reached at: its shared inbox when it has one. */
@@ -281,6 +282,29 @@ int store_activity_seen(struct store *st, const char *activity_id, bool *first, 
 		*first = sqlite3_changes(st->db) > 0;
 	db_finish(st, q);
 	return rc;
+}
+
+bool store_activity_is_seen(struct store *st, const char *activity_id)
+{
+	sqlite3_stmt *q = NULL;
+	struct err err;
+	int64_t one = 0;
+	bool found = false;
+	int rc;
+
+	if (!activity_id)
+		return false;
+	if ((rc = db_prepare(st, "SELECT 1 FROM activities_seen WHERE id = ?1", &q, &err)) == 0) {
+		rc = db_bind_text(q, 1, activity_id)
+			     ? db_fail(st, &err, "look up activity")
+			     : db_step_int64(st, q, &one, &found, &err, "look up activity");
+		db_finish(st, q);
+	}
+	if (rc) {
+		log_warn("store: %s", err.msg);
+		return false;
+	}
+	return found;
 }
 
 int store_activity_forget(struct store *st, const char *activity_id, struct err *err)

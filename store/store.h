@@ -398,6 +398,12 @@ int store_statement_gen(struct store *st, int64_t statement_id, int64_t *gen,
  */
 int store_activity_seen(struct store *st, const char *activity_id, bool *first, struct err *err);
 /*
+ * Whether activity_id was recorded by store_activity_seen (a read). On a
+ * database error it logs and answers false: handling an activity twice is
+ * harmless (handlers are idempotent), losing one is not.
+ */
+bool store_activity_is_seen(struct store *st, const char *activity_id);
+/*
  * Forget one activity id (its handling failed or was refused, so the sender's
  * retry must be handled, not taken for a duplicate). Unknown ids are fine.
  */

@@ -843,14 +843,20 @@ static void activities_and_mentions(void **state)
 	(void)state;
 	st = open_new(&path);
 	sid = add_statement(st, "m");
+	/* A read: the inbox asks it first and records the id once handled. */
+	assert_false(store_activity_is_seen(st, "https://x.example/a/1"));
+	assert_false(store_activity_is_seen(st, NULL));
 	assert_int_equal(store_activity_seen(st, "https://x.example/a/1", &first, &err), 0);
 	assert_true(first);
+	assert_true(store_activity_is_seen(st, "https://x.example/a/1"));
+	assert_false(store_activity_is_seen(st, "https://x.example/a/10"));
 	assert_int_equal(store_activity_seen(st, "https://x.example/a/1", &first, &err), 0);
 	assert_false(first);
 	assert_int_equal(store_activity_seen(st, "https://x.example/a/2", &first, &err), 0);
 	assert_true(first);
 	assert_int_equal(store_activity_forget(st, "https://x.example/a/2", &err), 0);
 	assert_int_equal(store_activity_forget(st, "https://x.example/never", &err), 0);
+	assert_false(store_activity_is_seen(st, "https://x.example/a/2"));
 	assert_int_equal(store_activity_seen(st, "https://x.example/a/2", &first, &err), 0);
 	assert_true(first);
 	assert_int_equal(store_activity_seen_prune(st, 0, &removed, &err), 0);
