@@ -74,6 +74,7 @@ e2e: $(BIN)
 test: deps banned
 	$(MAKE) test-plain
 	$(MAKE) test-san
+	$(MAKE) fuzz-smoke
 	@echo "all tests passed (plain and sanitized)"
 
 test-plain: $(BIN)
@@ -129,6 +130,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/undersigned $(DESTDIR)$(MANDIR)/man1/undersigned.1 \
 		$(DESTDIR)$(UNITDIR)/undersigned.service $(DESTDIR)$(SYSUSERSDIR)/undersigned.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
+
+# make fuzz, make fuzz-smoke: libFuzzer targets for the parsers of untrusted input.
+include fuzz/fuzz.mk
 
 # make bench: the benchmark suite (bench/run.sh), one table of figures and ratios.
 include bench/bench.mk

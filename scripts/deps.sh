@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libmicrohttpd-dev libssl-dev libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev libcmocka-dev sqlite3 chromium
-libxml2-utils"
+libxml2-utils clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

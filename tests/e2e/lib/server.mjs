@@ -156,8 +156,9 @@ export class Server {
 }
 
 // Imports the example statement into a fresh db (unless `db` is given) and
-// serves it on a free loopback port. Resolves once GET / answers.
-export async function start({ db = null, importExample = true, extraArgs = [] } = {}) {
+// serves it on a free loopback port (or on `port`, to restart a server at the
+// same base URL). Resolves once GET / answers.
+export async function start({ db = null, importExample = true, extraArgs = [], port: fixedPort = null } = {}) {
   const dir = tmpDir();
   if (db == null) {
     db = path.join(dir, 't.db');
@@ -168,7 +169,7 @@ export async function start({ db = null, importExample = true, extraArgs = [] } 
   }
   let lastErr = null;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? await freePort();
     const base = `http://127.0.0.1:${port}`;
     const child = spawn(BIN, ['serve', '--db', db, '--base-url', base, '--listen', `127.0.0.1:${port}`,
       '--allow-private-network', '--update-interval', '0', ...extraArgs],
