@@ -7,6 +7,8 @@
 #define STORE_DB_H
 
 #include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -136,5 +138,14 @@ int db_delivery_log(struct store *st, int64_t id, const char *inbox, const char 
  * port (an IPv6 literal keeps its brackets); NULL when there is none. Caller frees.
  */
 char *db_host_of(const char *url_or_authority);
+
+/* Free a string that held a secret, wiping it first (explicit_bzero: a memset may be optimised away). */
+static inline void db_wipe_free(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
 
 #endif

@@ -22,14 +22,6 @@
 /* The inbox one actor is reached at: its shared inbox when it has one. */
 #define PREFERRED_INBOX "coalesce(nullif(a.shared_inbox, ''), a.inbox)"
 
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 void organisation_free(struct organisation *o)
 {
 	if (!o)
@@ -39,7 +31,7 @@ void organisation_free(struct organisation *o)
 	free(o->url);
 	free(o->summary);
 	free(o->public_pem);
-	wipe_free(o->private_pem);
+	db_wipe_free(o->private_pem);
 	free(o);
 }
 

@@ -13,15 +13,6 @@
 	"id, slug, title, lang, dateline, summary, content_html, policy, published, " \
 	"updated, public_pem, private_pem"
 
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	/* explicit_bzero: a plain memset before free may be optimised away. */
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 void statement_free(struct statement *s)
 {
 	if (!s)
@@ -34,7 +25,7 @@ void statement_free(struct statement *s)
 	free(s->content_html);
 	free(s->policy);
 	free(s->public_pem);
-	wipe_free(s->private_pem);
+	db_wipe_free(s->private_pem);
 	free(s);
 }
 
