@@ -61,6 +61,9 @@ for tool in taskset openssl wrk nginx curl; do
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ "$(nproc)" -ge 2 ] || say "bench: one core only: server and load tools share it"
+for p in $PORT $ACTORS_PORT $NGINX_PORT $SINK_BASE $((SINK_BASE + SINKS - 1)); do
+	! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || die "port $p is in use on 127.0.0.1"
+done
 rm -rf "$RUN"
 mkdir -p "$RUN" "$CACHE"
 
@@ -104,12 +107,16 @@ stop_server() {
 	wait "$SERVER_PID" 2>/dev/null || true
 }
 
-inbox_pass() { # run-id requests [extra options] -> the load tool's line
-	local id=$1 n=$2
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+inbox_pass() { # run-id requests [extra options] -> the load tool's line, and the server's CPU
+	local id=$1 n=$2 t0 line
 	shift 2
-	$B/bench-load inbox --port "$PORT" --slug "$SLUG" --actors-port "$ACTORS_PORT" \
+	t0=$(cpu_ticks "$SERVER_PID")
+	line=$($B/bench-load inbox --port "$PORT" --slug "$SLUG" --actors-port "$ACTORS_PORT" \
 		--keys "$CACHE/keys.pem" --n-keys "$N_KEYS" --actors "$N_ACTORS" --requests "$n" \
-		--conns 32 --run "$id-$T_START" --sender-cpu "$LOAD_CPU" "$@"
+		--conns 32 --run "$id-$T_START" --sender-cpu "$LOAD_CPU" "$@")
+	# server CPU time per request (user + system, in microseconds; clock ticks are 10 ms)
+	echo "$line server_cpu_us=$(( ($(cpu_ticks "$SERVER_PID") - t0) * 1000000 / $(getconf CLK_TCK) / n ))"
 }
 
 wait_queue_empty() { # db
@@ -127,7 +134,11 @@ $B/bench-actors --port "$ACTORS_PORT" --keys "$CACHE/keys.pem" --n-keys "$N_KEYS
 	--ready "$RUN/actors.ready" >"$RUN/actors.out" 2>"$RUN/actors.err" &
 ACTORS_PID=$!
 PIDS+=("$ACTORS_PID")
-for _ in $(seq 1200); do [ -f "$RUN/actors.ready" ] && break; sleep 0.1; done
+for _ in $(seq 1200); do
+	[ -f "$RUN/actors.ready" ] && break
+	kill -0 "$ACTORS_PID" 2>/dev/null || die "the actor server did not start: $(cat "$RUN/actors.err")"
+	sleep 0.1
+done
 [ -f "$RUN/actors.ready" ] || die "the actor server did not start"
 
 # ---- inbox storm and fan-out on one database ----
@@ -226,9 +237,12 @@ VERIFY=$(calc "($VERIFY1 + $VERIFY2) / 2")
 SIGN=$(calc "($SIGN1 + $SIGN2) / 2")
 rate() { kv "$1" rate; }
 fan_rate() { # sink line -> deliveries/s from the server's start to the last delivery
-	calc "$(kv "$1" last_s) > 0 ? $(kv "$1" valid) / $(kv "$1" last_s) : 0"
+	awk -v n="$(kv "$1" valid)" -v t="$(kv "$1" last_s)" 'BEGIN { printf "%.4f", t > 0 ? n / t : 0 }'
 }
-pct() { calc "100 * $1 / $2"; }
+apart() { # a b -> how many times the larger is the smaller
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a <= 0 || b <= 0) print "inf"; else printf "%.2f", a > b ? a / b : b / a }'
+}
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b > 0 ? 100 * a / b : 0 }'; }
 row() { printf '| %-13s | %-34s | %-34s | %7s | %-16s | %s\n' "$@"; }
 
 W=$(rate "$small_WARM")
@@ -255,9 +269,9 @@ verdict() { awk "BEGIN { print ($1) ? \"met\" : \"NOT met\" }"; }
 		FL=$(fan_rate "$large_FANOUT")
 		LOSTL=$(( SINKS * 2 - $(kv "$large_FANOUT" valid) ))
 		row "growth inbox" "$(printf '%.0f' "$WL") POSTs/s, 1,000,000 stored" "$(printf '%.0f' "$W") POSTs/s, 1,000 stored" \
-			"$(calc "$W > $WL ? $W / $WL : $WL / $W")x" "<= 1.5x apart" "$(verdict "$W <= 1.5 * $WL && $WL <= 1.5 * $W")"
+			"$(apart "$W" "$WL")x" "<= 1.5x apart" "$(verdict "$W <= 1.5 * $WL && $WL <= 1.5 * $W")"
 		row "growth fan-out" "$(printf '%.0f' "$FL") deliveries/s, 1,000,000 stored, $LOSTL lost" "$(printf '%.0f' "$F") deliveries/s, 1,000 stored" \
-			"$(calc "$F > $FL ? $F / $FL : $FL / $F")x" "<= 1.5x apart" "$(verdict "$F <= 1.5 * $FL && $FL <= 1.5 * $F")"
+			"$(apart "$F" "$FL")x" "<= 1.5x apart" "$(verdict "$F <= 1.5 * $FL && $FL <= 1.5 * $F")"
 		PEAKS="storm $((small_STORM_HWM / 1024)) / $((large_STORM_HWM / 1024)), fan-out $(( $(kv "$small_FANOUT" hwm_kib) / 1024 )) / $(( $(kv "$large_FANOUT" hwm_kib) / 1024 )), fetch $((FETCH_HWM / 1024))"
 		PEAK=$(printf '%s\n' "$small_STORM_HWM" "$large_STORM_HWM" "$(kv "$small_FANOUT" hwm_kib)" "$(kv "$large_FANOUT" hwm_kib)" "$FETCH_HWM" | sort -n | tail -n1)
 	else

@@ -147,6 +147,11 @@ int db_sync_wal(struct store *st, struct err *err)
 	return 0;
 }
 
+int store_relax_durability(struct store *st, struct err *err)
+{
+	return db_exec(st, "PRAGMA synchronous=NORMAL", err);
+}
+
 /* ---- batches: many store calls, one transaction ---- */
 
 int store_batch_begin(struct store *st, struct err *err)

@@ -45,6 +45,15 @@ int store_batch_commit(struct store *st, struct err *err);
 void store_batch_rollback(struct store *st);
 
 /*
+ * For a connection whose commits are redone when lost (the delivery
+ * worker's: a lost acknowledgement means the delivery is made once more,
+ * at least once): its commits skip their own fsync (synchronous=NORMAL).
+ * A crash of the process loses nothing; a power cut or an OS crash may
+ * lose its last commits, up to the next fsync of the WAL by any connection.
+ */
+int store_relax_durability(struct store *st, struct err *err);
+
+/*
  * A fixed set of n connections to one file, shared by threads (the HTTP
  * server's). get borrows one, waiting while all are in use (never NULL);
  * put gives it back. Close only when every connection is back; accepts NULL.
