@@ -78,11 +78,17 @@ bool store_block_has(struct store *st, const char *domain)
 	sqlite3_stmt *q = NULL;
 	struct err err = { 0 };
 	char *d = domain_norm(domain);
-	bool blocked = false, failed = false;
+	bool blocked = false, failed = false, began = false;
 	int step;
 
 	if (!d)
 		return false;
+	/* One read transaction for all the lookups (every inbox POST asks). */
+	if (db_begin(st, DB_READ, &err)) {
+		failed = true;
+		goto out;
+	}
+	began = true;
 	if (db_prepare(st, "SELECT 1 FROM domain_blocks WHERE domain = ?1", &q, &err)) {
 		failed = true;
 		goto out;
@@ -106,6 +112,10 @@ bool store_block_has(struct store *st, const char *domain)
 			p++;
 	}
 out:
+	db_finish(st, q);
+	q = NULL;
+	if (began && db_commit(st, &err))
+		db_rollback(st);
 	if (failed) {
 		/* A predicate cannot report: log, and fail closed (treat as blocked). */
 		log_error("event=block_check_failed domain=%s msg=%s", d,
