@@ -11,6 +11,7 @@ struct store;
 struct store_pool;
 struct deliver;
 struct keycache;
+struct keyring;
 struct pagecache;
 struct metrics;
 
@@ -34,6 +35,7 @@ struct ctx {
 	struct metrics *metrics; /* counters for /metrics, shared; NULL counts nothing */
 	struct pagecache *pages; /* rendered statement pages (server/pagecache.h), shared; NULL: none */
 	struct store_pool *pool; /* the HTTP threads' store, for shared write batches; may be NULL */
+	struct keyring *keyring; /* our private keys, parsed once, shared; NULL parses each time */
 };
 
 #endif

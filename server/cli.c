@@ -311,6 +311,7 @@ int cli_serve(int argc, char **argv)
 	}
 	ctx.cfg = &cfg;
 	ctx.keys = keycache_new(0);
+	ctx.keyring = keyring_new(base);
 	ctx.metrics = metrics_new();
 	ctx.pages = pagecache_new(LIMIT_PAGE_CACHE_ENTRIES, LIMIT_PAGE_CACHE_TTL_S);
 	/* Block the stop signals before any thread starts, then wait for them here. */
@@ -337,6 +338,7 @@ out:
 	deliver_stop(deliver);
 	store_pool_close(pool);
 	keycache_free(ctx.keys);
+	keyring_free(ctx.keyring);
 	metrics_free(ctx.metrics);
 	pagecache_free(ctx.pages);
 	store_server_unlock(lock);
