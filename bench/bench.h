@@ -40,6 +40,9 @@ void bench_on_signals(void);
 /* The peak and current resident set of a process, in KiB, from /proc/PID/status. */
 bool bench_rss_kib(int pid, long *hwm, long *rss);
 
+/* CPU time (user + system) a process used so far, in seconds; -1 when unknown. */
+double bench_cpu_seconds(int pid);
+
 /* ---- keys ---- */
 
 struct keypool {

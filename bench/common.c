@@ -79,6 +79,26 @@ bool bench_rss_kib(int pid, long *hwm, long *rss)
 	return *hwm >= 0 && *rss >= 0;
 }
 
+double bench_cpu_seconds(int pid)
+{
+	char path[64], line[1024], *p;
+	unsigned long utime, stime;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	/* After the command name in parentheses: state is field 3, utime 14, stime 15. */
+	if (!p || !(p = strrchr(line, ')')) ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+		   &stime) != 2)
+		return -1;
+	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
 void bench_actor_url(char *out, size_t size, int port, size_t i)
 {
 	snprintf(out, size, "http://" BENCH_IP ":%d/users/%zu", port, i);

@@ -9,6 +9,7 @@
  * server, with an edit of the post due) once it listens, times from then,
  * and at the end reads the command's peak RSS and stops it (SIGTERM). It prints
  *   sink: inboxes=N valid=V bad=B complete=C extra=E first_s=T last_s=T hwm_kib=K
+ *         server_cpu_s=S
  * (complete: inboxes that got all they should; extra: deliveries beyond that;
  * times in seconds from the start of the command, or from the first delivery).
  *
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
 	double timeout = 120, t0;
 	int base = 0, c, *fds, *ports;
 	long hwm = -1, rss = -1;
+	double cpu = -1;
 	pid_t child = -1;
 	char pem[16384];
 	size_t len;
@@ -157,13 +159,14 @@ int main(int argc, char **argv)
 	hs_serve(fds, ports, s.n, handle, &s, &s.done, t0 + timeout);
 	if (child > 0) {
 		bench_rss_kib(child, &hwm, &rss);
+		cpu = bench_cpu_seconds(child);
 		kill(child, SIGTERM);
 		waitpid(child, NULL, 0);
 	}
 	printf("sink: inboxes=%zu valid=%zu bad=%zu complete=%zu extra=%zu first_s=%.3f "
-	       "last_s=%.3f hwm_kib=%ld\n",
+	       "last_s=%.3f hwm_kib=%ld server_cpu_s=%.2f\n",
 	       s.n, s.valid, s.bad, s.complete, s.extra, s.valid ? s.first - t0 : 0,
-	       s.valid ? s.last - t0 : 0, hwm);
+	       s.valid ? s.last - t0 : 0, hwm, cpu);
 	if (s.why[0])
 		fprintf(stderr, "sink: first refusal: %s\n", s.why);
 	fflush(stdout);
