@@ -185,6 +185,7 @@ void keypool_load(const char *path, size_t n, struct keypool *kp)
 	kp->public_pem = xcalloc(n, sizeof(char *));
 	kp->key = xcalloc(n, sizeof(struct key *));
 	have = keypool_read(path, n, kp);
+	kp->n = have;
 	if (have < n) {
 		struct keygen_job job = { .left = n - have };
 		pthread_t t[8];
@@ -215,7 +216,7 @@ void keypool_load(const char *path, size_t n, struct keypool *kp)
 
 void keypool_release(struct keypool *kp)
 {
-	for (size_t i = 0; kp->key && i < (kp->n ? kp->n : 0); i++) {
+	for (size_t i = 0; kp->key && i < kp->n; i++) {
 		key_free(kp->key[i]);
 		key_pem_free(kp->private_pem[i]);
 		free(kp->public_pem[i]);
