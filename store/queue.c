@@ -13,6 +13,8 @@
 
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/str.h"
+#include "util/url.h"
 
 void deliveries_free(struct delivery *list, size_t n)
 {
@@ -439,39 +441,85 @@ fail:
 	return false;
 }
 
-int store_inbox_revive_host(struct store *st, const char *host, struct err *err)
+/*
+ * The authority ("host" or "host:port", lowercase, no default port) of a URL,
+ * or of a bare authority read as https's. NULL when s holds none. Caller frees.
+ */
+static char *revive_authority(const char *s)
+{
+	char *url = NULL, *auth = NULL;
+	struct url u;
+
+	if (!s || !*s)
+		return NULL;
+	if (!strstr(s, "://"))
+		s = url = xasprintf("https://%s", s);
+	if (!url_parse(s, &u, NULL)) {
+		auth = xstrdup(u.authority);
+		url_release(&u);
+	}
+	free(url);
+	return auth;
+}
+
+int store_inbox_revive_host(struct store *st, const char *url_or_authority, struct err *err)
 {
 	sqlite3_stmt *q = NULL;
-	char *h = db_host_of(host);
+	char *want = revive_authority(url_or_authority), *host = NULL;
+	char **boxes = NULL;
+	size_t n = 0, kept = 0;
+	bool in_tx = false;
 	int rc;
 
-	if (!h)
+	if (!want)
 		return errorf(err, ERR_INVALID, "no host given");
 	/*
 	 * Every inbox POST calls this: look first, so that the usual case (no
-	 * dead inbox on that host) takes no write lock and writes nothing.
+	 * dead inbox on that host) takes no write lock and writes nothing. The
+	 * host column narrows the search; the port is compared here.
 	 */
-	if ((rc = db_prepare(st, "SELECT 1 FROM dead_inboxes WHERE host = ?1 LIMIT 1", &q, err)))
+	host = db_host_of(want);
+	if ((rc = db_prepare(st, "SELECT inbox FROM dead_inboxes WHERE host = ?1", &q, err)))
 		goto out;
-	if (db_bind_text(q, 1, h)) {
-		rc = db_fail(st, err, "revive host");
-		goto out;
-	}
-	rc = sqlite3_step(q);
-	if (rc != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ? 0 : db_fail(st, err, "revive host");
-		goto out;
-	}
-	db_finish(st, q);
-	q = NULL;
-	if ((rc = db_prepare(st, "DELETE FROM dead_inboxes WHERE host = ?1", &q, err)))
-		goto out;
-	if (db_bind_text(q, 1, h))
+	if (db_bind_text(q, 1, host))
 		rc = db_fail(st, err, "revive host");
 	else
-		rc = db_step_done(st, q, err, "revive host");
-out:
+		rc = db_collect_strings(st, q, &boxes, &n, err, "revive host");
 	db_finish(st, q);
-	free(h);
+	q = NULL;
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char *auth = revive_authority(boxes[i]);
+
+		if (auth && str_eq(auth, want))
+			boxes[kept++] = boxes[i];
+		else
+			free(boxes[i]);
+		free(auth);
+	}
+	if (!kept)
+		goto out;
+	if ((rc = db_begin(st, DB_WRITE, err)))
+		goto out;
+	in_tx = true;
+	if ((rc = db_prepare(st, "DELETE FROM dead_inboxes WHERE inbox = ?1", &q, err)))
+		goto out;
+	for (size_t i = 0; i < kept && !rc; i++) {
+		sqlite3_reset(q);
+		if (db_bind_text(q, 1, boxes[i]))
+			rc = db_fail(st, err, "revive host");
+		else
+			rc = db_step_done(st, q, err, "revive host");
+	}
+	if (!rc)
+		rc = db_commit(st, err);
+out:
+	if (rc && in_tx)
+		db_rollback(st);
+	db_finish(st, q);
+	strings_free(boxes, kept);
+	free(want);
+	free(host);
 	return rc;
 }

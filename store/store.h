@@ -497,10 +497,14 @@ int store_delivery_next_due(struct store *st, int64_t *when, bool *any, struct e
  */
 bool store_inbox_is_dead(struct store *st, const char *inbox);
 /*
- * Any activity from the inbox's host revives it: every dead inbox on host
- * (a host name, or "host:port" whose port is ignored; compared lowercase).
+ * Any activity from the inbox's server revives it: every dead inbox whose
+ * URL has the same authority as url_or_authority, an actor's URL or a bare
+ * "host[:port]" (read as https's). Authorities compare lowercase, with the
+ * port only when it is not the scheme's default: https://a.example/inbox
+ * and http://A.example:80/x match, a.example:8443 matches neither; an IPv6
+ * literal keeps its brackets ("[::1]:8443"). -ERR_INVALID when it holds none.
  */
-int store_inbox_revive_host(struct store *st, const char *host, struct err *err);
+int store_inbox_revive_host(struct store *st, const char *url_or_authority, struct err *err);
 
 /* ---- operations: backup, restore, delivery report, counts (backup.c, stats.c) ---- */
 

@@ -1067,7 +1067,7 @@ static void queue(void **state)
 	assert_int_equal(store_inbox_revive_host(st, "a.example", &err), 0); /* another host */
 	assert_true(store_inbox_is_dead(st, "https://B.example:8443/inbox"));
 	assert_int_equal(store_inbox_revive_host(st, "", &err), -ERR_INVALID);
-	assert_int_equal(store_inbox_revive_host(st, "B.EXAMPLE", &err), 0);
+	assert_int_equal(store_inbox_revive_host(st, "B.EXAMPLE:8443", &err), 0);
 	assert_false(store_inbox_is_dead(st, "https://B.example:8443/inbox"));
 	assert_int_equal(store_delivery_add(st, 0, "{\"type\":\"Delete\"}", boxes + 1, 1, &err),
 			 0);
@@ -1101,6 +1101,71 @@ static void dead_drops_queued_siblings(void **state)
 	deliveries_free(d, n);
 	assert_int_equal(store_delivery_pending(st, &count, &err), 0);
 	assert_int_equal(count, 0);
+	store_close(st);
+}
+
+/* Mark inbox dead through the queue, as the delivery worker does. */
+static void kill_inbox(struct store *st, const char *inbox)
+{
+	struct delivery *d = NULL;
+	struct err err = { 0 };
+	char *box[] = { (char *)inbox };
+	size_t n = 0;
+
+	assert_int_equal(store_delivery_add(st, 0, "{}", box, 1, &err), 0);
+	assert_int_equal(store_delivery_claim(st, (int64_t)time(NULL) + 5, 60, 1, &d, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_delivery_dead(st, d[0].id, 410, &err), 0);
+	deliveries_free(d, n);
+	assert_true(store_inbox_is_dead(st, inbox));
+}
+
+static void revive_by_authority(void **state)
+{
+	struct store *st = open_new(NULL);
+	struct err err = { 0 };
+	const char *plain = "https://a.example/inbox", *alt = "https://a.example:8443/inbox",
+		   *local = "http://127.0.0.1:4001/inbox", *v6 = "http://[::1]:4001/inbox";
+
+	(void)state;
+	kill_inbox(st, plain);
+	kill_inbox(st, alt);
+	kill_inbox(st, local);
+	kill_inbox(st, v6);
+
+	/* Another port on the same host revives nothing. */
+	assert_int_equal(store_inbox_revive_host(st, "https://a.example:9000/users/x", &err), 0);
+	assert_int_equal(store_inbox_revive_host(st, "http://127.0.0.1:4002/users/x", &err), 0);
+	assert_int_equal(store_inbox_revive_host(st, "127.0.0.1", &err), 0);
+	assert_int_equal(store_inbox_revive_host(st, "[::1]:4002", &err), 0);
+	assert_true(store_inbox_is_dead(st, plain) && store_inbox_is_dead(st, alt));
+	assert_true(store_inbox_is_dead(st, local) && store_inbox_is_dead(st, v6));
+
+	/* The default port is the absent one, whatever the case: only plain comes back. */
+	assert_int_equal(store_inbox_revive_host(st, "HTTPS://A.Example:443/users/x", &err), 0);
+	assert_false(store_inbox_is_dead(st, plain));
+	assert_true(store_inbox_is_dead(st, alt));
+	kill_inbox(st, plain);
+	assert_int_equal(store_inbox_revive_host(st, "http://a.example:80/users/x", &err), 0);
+	assert_false(store_inbox_is_dead(st, plain));
+	kill_inbox(st, plain);
+	assert_int_equal(store_inbox_revive_host(st, "a.example:443", &err), 0);
+	assert_false(store_inbox_is_dead(st, plain));
+	assert_true(store_inbox_is_dead(st, alt));
+
+	/* The same authority, as a URL or bare. */
+	assert_int_equal(store_inbox_revive_host(st, "https://A.EXAMPLE:8443/users/x", &err), 0);
+	assert_false(store_inbox_is_dead(st, alt));
+	assert_int_equal(store_inbox_revive_host(st, "127.0.0.1:4001", &err), 0);
+	assert_false(store_inbox_is_dead(st, local));
+	assert_true(store_inbox_is_dead(st, v6));
+	assert_int_equal(store_inbox_revive_host(st, "http://[::1]:4001/users/x", &err), 0);
+	assert_false(store_inbox_is_dead(st, v6));
+
+	/* Nothing to take an authority from. */
+	assert_int_equal(store_inbox_revive_host(st, NULL, &err), -ERR_INVALID);
+	assert_int_equal(store_inbox_revive_host(st, "https://", &err), -ERR_INVALID);
+	assert_int_equal(store_inbox_revive_host(st, "a.example:99999", &err), -ERR_INVALID);
 	store_close(st);
 }
 
@@ -1464,6 +1529,7 @@ int main(void)
 		cmocka_unit_test(blocks),
 		cmocka_unit_test(queue),
 		cmocka_unit_test(dead_drops_queued_siblings),
+		cmocka_unit_test(revive_by_authority),
 		cmocka_unit_test(disk_full_is_said),
 		cmocka_unit_test(two_connections_write_at_once),
 		cmocka_unit_test(pool),
