@@ -4,7 +4,6 @@
  * server on 127.0.0.1: signatures and Digest, retries, dead inboxes, the
  * per-host limit, and a prompt stop.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,7 @@
 #include "crypto/httpsig.h"
 #include "crypto/keys.h"
 #include "store/store.h"
+#include "tests/unit/fixture.h"
 #include "tests/unit/testsrv.h"
 #include "util/err.h"
 #include "util/limits.h"
@@ -30,7 +30,6 @@
 
 #define BASE "http://undersigned.test"
 
-static char tmpdir[] = "/tmp/undersigned-deliver-XXXXXX";
 static char *st_priv, *st_pub; /* the statement's key pair, made once */
 
 static int group_setup(void **state)
@@ -38,33 +37,20 @@ static int group_setup(void **state)
 	struct err err;
 
 	(void)state;
-	if (httpc_global_init(&err) || !mkdtemp(tmpdir))
+	if (httpc_global_init(&err) || fixture_dir_make())
 		return -1;
 	return key_generate_rsa(2048, &st_priv, &st_pub, &err) ? -1 : 0;
 }
 
 static int group_teardown(void **state)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
+	int rc = fixture_dir_remove();
 
 	(void)state;
-	while (d && (e = readdir(d))) {
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
 	key_pem_free(st_priv);
 	free(st_pub);
 	httpc_global_cleanup();
-	return 0;
+	return rc;
 }
 
 /* ---- the policy ---- */
@@ -164,12 +150,11 @@ struct fixture {
 
 static int fixture_setup(void **state)
 {
-	static int n;
 	struct fixture *f = xcalloc(1, sizeof(*f));
 	struct statement s = { 0 };
 	struct err err;
 
-	f->path = xasprintf("%s/d%d.db", tmpdir, ++n);
+	f->path = fixture_path("d");
 	if (store_open(f->path, &f->st, &err) || keyring_instance_ensure(f->st, &err) ||
 	    store_setting_get(f->st, KEYRING_INSTANCE_PUBLIC, &f->instance_pub, &err))
 		return -1;

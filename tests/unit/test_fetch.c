@@ -3,7 +3,6 @@
  * like Mastodon's and Fedify's (and lying and malformed ones), then real
  * fetches from a test server on 127.0.0.1 into a real store.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,7 @@
 #include "crypto/httpsig.h"
 #include "crypto/keys.h"
 #include "store/store.h"
+#include "tests/unit/fixture.h"
 #include "tests/unit/testsrv.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -30,7 +30,6 @@
 #include "util/str.h"
 
 static char *pub_pem, *pem_json; /* a real public key, and the same as a JSON string literal */
-static char tmpdir[] = "/tmp/undersigned-fetch-XXXXXX";
 
 static int group_setup(void **state)
 {
@@ -39,7 +38,7 @@ static int group_setup(void **state)
 	json_t *s;
 
 	(void)state;
-	if (httpc_global_init(&err) || !mkdtemp(tmpdir))
+	if (httpc_global_init(&err) || fixture_dir_make())
 		return -1;
 	if (key_generate_rsa(2048, &priv, &pub_pem, &err))
 		return -1;
@@ -52,26 +51,13 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
+	int rc = fixture_dir_remove();
 
 	(void)state;
-	while (d && (e = readdir(d))) {
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
 	free(pub_pem);
 	free(pem_json);
 	httpc_global_cleanup();
-	return 0;
+	return rc;
 }
 
 /* ---- documents ---- */
@@ -498,12 +484,11 @@ struct fixture {
 
 static int fixture_setup(void **state)
 {
-	static int n;
 	struct fixture *f = xcalloc(1, sizeof(*f));
 	struct err err;
 	char *pub = NULL;
 
-	f->path = xasprintf("%s/f%d.db", tmpdir, ++n);
+	f->path = fixture_path("f");
 	if (store_open(f->path, &f->st, &err) || keyring_instance_ensure(f->st, &err) ||
 	    store_setting_get(f->st, KEYRING_INSTANCE_PUBLIC, &pub, &err) ||
 	    key_load_public(pub, &f->instance_pub, &err))

@@ -3,7 +3,6 @@
  * the text, translations, deletion, the publisher's events and the index's
  * followers. Real sqlite files in a temporary directory.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "store/db.h"
@@ -20,65 +18,7 @@
 #include "util/limits.h"
 #include "util/mem.h"
 
-static char tmpdir[] = "/tmp/undersigned-life-XXXXXX";
-static int counter;
-
-static struct store *open_new(char **path_out)
-{
-	struct store *st = NULL;
-	struct err err = { 0 };
-	char *path = xasprintf("%s/t%d.db", tmpdir, ++counter);
-
-	if (store_open(path, &st, &err))
-		fail_msg("open: %s", err.msg);
-	if (path_out)
-		*path_out = path;
-	else
-		free(path);
-	return st;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	(void)state;
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	closedir(d);
-	return rmdir(tmpdir);
-}
-
-static int64_t sql_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
+#include "tests/unit/fixture.h"
 
 static struct statement base(const char *slug)
 {
@@ -125,7 +65,7 @@ static int64_t add_translated(struct store *st, const char *slug)
 static void first_version_is_written_with_the_statement(void **state)
 {
 	char *path = NULL;
-	struct store *st = open_new(&path);
+	struct store *st = fixture_store(&path);
 	struct statement s = base("plain");
 	struct statement_text *t = NULL;
 	struct statement_version *v = NULL;
@@ -158,13 +98,13 @@ static void first_version_is_written_with_the_statement(void **state)
 	assert_int_equal(store_statement_texts(st, s.id, 2, &t, &n, NULL, &err), -ERR_NOTFOUND);
 	assert_null(t);
 	store_close(st);
-	assert_int_equal(sql_int(path, "PRAGMA user_version") >= 7, 1);
+	assert_int_equal(fixture_sql_int(path, "PRAGMA user_version") >= 7, 1);
 	free(path);
 }
 
 static void import_with_translations(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct statement s = base("bad");
 	struct statement_text own[] = { text("en", "T", "<p>x</p>") };
 	struct statement_text twice[] = { text("es", "T", "<p>x</p>"),
@@ -204,7 +144,7 @@ static void import_with_translations(void **state)
 static void edit_makes_a_version(void **state)
 {
 	char *path = NULL;
-	struct store *st = open_new(&path);
+	struct store *st = fixture_store(&path);
 	int64_t id = add_translated(st, "ed");
 	struct statement_text edit[] = { text("en", "Hands off!", "<p>We condemn it.</p>"),
 					 text("es", "Manos fuera!", "<p>Lo condenamos.</p>"),
@@ -260,7 +200,7 @@ static void edit_makes_a_version(void **state)
 static void edit_refused_changes_nothing(void **state)
 {
 	char *path = NULL;
-	struct store *st = open_new(&path);
+	struct store *st = fixture_store(&path);
 	int64_t id = add_translated(st, "ref");
 	struct statement_text same[] = { text("en", "Hands off", "<p>We condemn.</p>") };
 	struct statement_text empty[] = { text("en", "Hands off", "") };
@@ -291,10 +231,10 @@ static void edit_refused_changes_nothing(void **state)
 	assert_int_equal(store_statement_edit(st, 999, empty, 1, 5000, 5000, NULL, &err),
 			 -ERR_NOTFOUND);
 	store_close(st);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM statement_texts"), 3);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM statement_texts"), 3);
 	assert_int_equal(
-	    sql_int(path, "SELECT count(*) FROM statements WHERE update_due_at IS NOT NULL"), 0);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM statements WHERE title = 'Hands off'"),
+	    fixture_sql_int(path, "SELECT count(*) FROM statements WHERE update_due_at IS NOT NULL"), 0);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM statements WHERE title = 'Hands off'"),
 			 1);
 	free(path);
 }
@@ -302,7 +242,7 @@ static void edit_refused_changes_nothing(void **state)
 static void translations_are_added_and_replaced(void **state)
 {
 	char *path = NULL;
-	struct store *st = open_new(&path);
+	struct store *st = fixture_store(&path);
 	int64_t id = add_translated(st, "tp");
 	struct statement_text de = text("de", "Hände weg", "<p>Wir verurteilen.</p>");
 	struct statement_text de2 = text("de", "Hände weg!", "<p>Wir verurteilen das.</p>");
@@ -332,13 +272,13 @@ static void translations_are_added_and_replaced(void **state)
 	assert_string_equal(t[1].title, "Hände weg!");
 	statement_texts_free(t, n);
 	store_close(st);
-	assert_int_equal(sql_int(path, "SELECT update_due_at FROM statements"), 3000);
+	assert_int_equal(fixture_sql_int(path, "SELECT update_due_at FROM statements"), 3000);
 	free(path);
 }
 
 static void translations_are_bounded(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	int64_t id = add_translated(st, "many");
 	static const char *const tags[] = { "de", "it", "pt", "nl", "sv", "da", "fi", "pl",
 					    "cs", "sk", "sl", "hr", "sr", "bg", "ro", "hu",
@@ -365,7 +305,7 @@ static void translations_are_bounded(void **state)
 static void deleted_statements_are_gone_but_kept(void **state)
 {
 	char *path = NULL;
-	struct store *st = open_new(&path);
+	struct store *st = fixture_store(&path);
 	int64_t id = add_translated(st, "del");
 	struct statement_text edit[] = { text("en", "New", "<p>New.</p>") };
 	struct statement_text de = text("de", "Hände weg", "<p>Wir.</p>");
@@ -412,14 +352,14 @@ static void deleted_statements_are_gone_but_kept(void **state)
 	assert_int_equal(ev[0].created, 7000);
 	statement_events_free(ev, n);
 	store_close(st);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM statement_texts"), 3);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM statement_texts"), 3);
 	free(path);
 }
 
 static void events_are_published_once(void **state)
 {
 	char *path = NULL;
-	struct store *st = open_new(&path);
+	struct store *st = fixture_store(&path);
 	struct statement s = base("ev");
 	struct statement_event *ev = NULL;
 	char *inboxes[] = { (char *)"https://a.example/inbox", (char *)"https://b.example/inbox" };
@@ -445,7 +385,7 @@ static void events_are_published_once(void **state)
 	assert_int_equal(n, 0);
 	store_close(st);
 	assert_int_equal(
-	    sql_int(path, "SELECT count(*) FROM delivery_bodies WHERE statement_id IS NULL"), 1);
+	    fixture_sql_int(path, "SELECT count(*) FROM delivery_bodies WHERE statement_id IS NULL"), 1);
 	free(path);
 }
 
@@ -465,7 +405,7 @@ static void put_actor(struct store *st, const char *id, const char *inbox, const
 
 static void index_followers(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct err err;
 	char **list = NULL;
 	size_t n = 0;
@@ -524,5 +464,5 @@ int main(void)
 		cmocka_unit_test(index_followers),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fixture_group_setup, fixture_group_teardown);
 }

@@ -5,7 +5,6 @@
  * metrics text, the shared approve/reject, and the admin page's gate, forms
  * and escaping.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,41 +31,7 @@
 #include "util/mem.h"
 #include "util/str.h"
 
-static char tmpdir[] = "/tmp/undersigned-ops-XXXXXX";
-static int counter;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	(void)state;
-	while (d && (e = readdir(d))) {
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
-	return 0;
-}
-
-/* A new path in the temporary folder; caller frees. */
-static char *new_path(const char *what)
-{
-	return xasprintf("%s/%s-%d.db", tmpdir, what, ++counter);
-}
+#include "tests/unit/fixture.h"
 
 /* A whole file's bytes (NULL when missing); *len its size. Caller frees. */
 static char *slurp(const char *path, size_t *len)
@@ -173,7 +138,7 @@ static void log_lines_quote_values(void **state)
 
 static void backup_copies_and_refuses_existing(void **state)
 {
-	char *db = new_path("live"), *to = new_path("backup");
+	char *db = fixture_path("live"), *to = fixture_path("backup");
 	struct store *st = NULL, *bk = NULL;
 	struct statement *s = NULL;
 	struct err err;
@@ -222,8 +187,8 @@ static void assert_restore_refused(const char *from, const char *db, int code, c
 
 static void restore_refuses_what_is_not_ours(void **state)
 {
-	char *db = new_path("target"), *text = new_path("text"), *empty = new_path("empty");
-	char *missing = new_path("missing");
+	char *db = fixture_path("target"), *text = fixture_path("text"), *empty = fixture_path("empty");
+	char *missing = fixture_path("missing");
 	struct store *st = NULL;
 	struct err err;
 
@@ -237,10 +202,10 @@ static void restore_refuses_what_is_not_ours(void **state)
 	assert_restore_refused(text, db, -ERR_INVALID, "not a sqlite database");
 	assert_restore_refused(empty, db, -ERR_INVALID, "not a backup");
 	assert_restore_refused(missing, db, -ERR_NOTFOUND, "No such file");
-	assert_restore_refused(tmpdir, db, -ERR_INVALID, "not a regular file");
+	assert_restore_refused(fixture_dir, db, -ERR_INVALID, "not a regular file");
 	/* Nothing was created for a target that did not exist either. */
 	{
-		char *absent = new_path("absent");
+		char *absent = fixture_path("absent");
 
 		assert_int_equal(store_restore(text, absent, &err), -ERR_INVALID);
 		assert_int_equal(access(absent, F_OK), -1);
@@ -254,7 +219,7 @@ static void restore_refuses_what_is_not_ours(void **state)
 
 static void restore_refuses_a_db_in_use_and_replaces_otherwise(void **state)
 {
-	char *db = new_path("served"), *bk = new_path("bk");
+	char *db = fixture_path("served"), *bk = fixture_path("bk");
 	struct store *st = NULL;
 	struct statement *s = NULL;
 	struct err err;
@@ -281,7 +246,7 @@ static void restore_refuses_a_db_in_use_and_replaces_otherwise(void **state)
 	store_close(st);
 	/* A backup of ours never replaces a file that is not a database of ours. */
 	{
-		char *other = new_path("other");
+		char *other = fixture_path("other");
 
 		write_file(other, "notes of another program\n");
 		assert_restore_refused(bk, other, -ERR_INVALID, "not a sqlite database");
@@ -319,7 +284,7 @@ static void claim_all(struct store *st, char **inboxes, size_t n_inboxes, int64_
 
 static void delivery_report_states(void **state)
 {
-	char *db = new_path("deliveries");
+	char *db = fixture_path("deliveries");
 	char *inboxes[] = { "https://a.example/inbox", "https://b.example/inbox",
 			    "https://c.example/inbox", "https://d.example/inbox" };
 	struct delivery_report r;
@@ -390,7 +355,7 @@ static void delivery_report_states(void **state)
 
 static void metrics_text(void **state)
 {
-	char *db = new_path("metrics");
+	char *db = fixture_path("metrics");
 	char *inboxes[] = { "https://a.example/inbox", "https://b.example/inbox" };
 	struct metrics *m = metrics_new();
 	struct store *st = NULL;
@@ -452,7 +417,7 @@ static void metrics_text(void **state)
 
 static void moderate_like_the_cli(void **state)
 {
-	char *db = new_path("moderate");
+	char *db = fixture_path("moderate");
 	struct signatory *list = NULL;
 	struct statement *s = NULL;
 	struct store *st = NULL;
@@ -527,7 +492,7 @@ static void admin_setup(struct admin_fixture *f, const char *token)
 	f->cfg.admin_token = token;
 	f->cfg.admin_csrf = "c5rf-t0ken-of-this-process";
 	f->ctx.cfg = &f->cfg;
-	f->db = new_path("admin");
+	f->db = fixture_path("admin");
 	assert_int_equal(store_open(f->db, &f->ctx.store, &err), 0);
 	f->sid = add_statement(f->ctx.store, "hov", 2);
 	assert_int_equal(store_signatory_list(f->ctx.store, f->sid, NULL, 0, 0, &list, &n, &err),
@@ -758,7 +723,7 @@ static void admin_decisions(void **state)
 
 static void admin_token_file(void **state)
 {
-	char *path = new_path("token");
+	char *path = fixture_path("token");
 	char *token = NULL;
 	struct err err;
 
@@ -795,5 +760,5 @@ int main(void)
 		cmocka_unit_test(admin_token_file),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fixture_group_setup, fixture_group_teardown);
 }

@@ -4,7 +4,6 @@
  * the documents they publish and send, and the pure reading of a statement
  * to sign (resolve.h).
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "activitypub/activity.h"
@@ -29,49 +27,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-static char tmpdir[] = "/tmp/undersigned-orgs-XXXXXX";
-static int counter;
-
-static struct store *open_new(char **path_out)
-{
-	struct store *st = NULL;
-	struct err err = { 0 };
-	char *path = xasprintf("%s/t%d.db", tmpdir, ++counter);
-
-	assert_int_equal(store_open(path, &st, &err), 0);
-	if (path_out)
-		*path_out = path;
-	else
-		free(path);
-	return st;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	(void)state;
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	closedir(d);
-	return rmdir(tmpdir);
-}
+#include "tests/unit/fixture.h"
 
 static int64_t add_org(struct store *st, const char *slug, const char *name)
 {
@@ -141,7 +97,7 @@ static int64_t pending(struct store *st)
 
 static void org_add_get_list(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct organisation *o = NULL, **list = NULL;
 	struct err err = { 0 };
 	size_t n = 0;
@@ -173,7 +129,7 @@ static void org_add_get_list(void **state)
 /* acct:SLUG@HOST names one actor: a slug is a statement's or an organisation's, never both. */
 static void slug_unique_across_kinds(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct organisation o = { 0 };
 	struct err err = { 0 };
 	bool taken = false;
@@ -212,7 +168,7 @@ static void slug_unique_across_kinds(void **state)
 
 static void org_edit_queues_update(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct organisation *o = NULL;
 	struct err err = { 0 };
 	char *boxes[] = { (char *)"https://a.example/inbox", (char *)"https://c.example/inbox" };
@@ -256,7 +212,7 @@ static void org_edit_queues_update(void **state)
 
 static void statement_deliveries_have_no_org(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct err err = { 0 };
 	char *boxes[] = { (char *)"https://a.example/inbox" };
 	struct delivery *d = NULL;
@@ -276,7 +232,7 @@ static void statement_deliveries_have_no_org(void **state)
 
 static void endorsement_lifecycle(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct endorsement e, again, *got = NULL, *list = NULL;
 	struct err err = { 0 };
 	bool found = false;
@@ -387,7 +343,7 @@ static void endorsement_lifecycle(void **state)
 
 static void endorsement_reject_and_lists(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct endorsement a, b, c, *list = NULL, *got = NULL;
 	struct err err = { 0 };
 	int64_t org, other;
@@ -440,7 +396,7 @@ static void endorsement_reject_and_lists(void **state)
 
 static void endorsement_needs_fields(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct endorsement e = { 0 };
 	struct err err = { 0 };
 
@@ -456,7 +412,7 @@ static void endorsement_needs_fields(void **state)
 
 static void org_followers(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct remote_actor a = { 0 };
 	struct err err = { 0 };
 	char **list = NULL;
@@ -835,7 +791,7 @@ static void resolve_listing(void **state)
 
 static void keyring_signs_for_organisation(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct organisation o = { 0 };
 	struct keyring *kr = keyring_new(B);
 	struct err err = { 0 };
@@ -879,7 +835,7 @@ static void parsed(struct activity *a, char **body, const char *text, struct rem
 
 static void inbox_answers_and_updates(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct ctx ctx = { .cfg = &cfg, .store = st };
 	struct remote_actor statement = { .id = (char *)"https://st.example/s/hov",
 					  .type = (char *)"Service",
@@ -988,7 +944,7 @@ static void inbox_answers_and_updates(void **state)
 
 static void inbox_follow_of_an_organisation(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct ctx ctx = { .cfg = &cfg, .store = st };
 	struct remote_actor fan = { .id = (char *)"https://m.example/u/fan",
 				    .type = (char *)"Person",
@@ -1058,5 +1014,5 @@ int main(void)
 		cmocka_unit_test(inbox_follow_of_an_organisation),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fixture_group_setup, fixture_group_teardown);
 }

@@ -5,7 +5,6 @@
  * plus an Update of the actor to the followers; nothing twice; the batch
  * window; and the delivery worker publishing by itself within a second.
  */
-#include <dirent.h>
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +23,7 @@
 #include "activitypub/publish.h"
 #include "crypto/keys.h"
 #include "store/store.h"
+#include "tests/unit/fixture.h"
 #include "tests/unit/testsrv.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -32,7 +32,6 @@
 #define BASE "http://undersigned.test"
 #define T0 1700000000 /* the post's published time */
 
-static char tmpdir[] = "/tmp/undersigned-publish-XXXXXX";
 static char *st_priv, *st_pub;
 
 static int group_setup(void **state)
@@ -40,33 +39,20 @@ static int group_setup(void **state)
 	struct err err;
 
 	(void)state;
-	if (httpc_global_init(&err) || !mkdtemp(tmpdir))
+	if (httpc_global_init(&err) || fixture_dir_make())
 		return -1;
 	return key_generate_rsa(2048, &st_priv, &st_pub, &err) ? -1 : 0;
 }
 
 static int group_teardown(void **state)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
+	int rc = fixture_dir_remove();
 
 	(void)state;
-	while (d && (e = readdir(d))) {
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
 	key_pem_free(st_priv);
 	free(st_pub);
 	httpc_global_cleanup();
-	return 0;
+	return rc;
 }
 
 struct fixture {
@@ -92,13 +78,12 @@ static void actor(struct store *st, const char *id, const char *inbox, const cha
 
 static int fixture_setup(void **state)
 {
-	static int n;
 	struct fixture *f = xcalloc(1, sizeof(*f));
 	struct statement s = { 0 };
 	struct signatory g = { 0 };
 	struct err err;
 
-	f->path = xasprintf("%s/p%d.db", tmpdir, ++n);
+	f->path = fixture_path("p");
 	if (store_open(f->path, &f->st, &err) || keyring_instance_ensure(f->st, &err))
 		return -1;
 	s.slug = "hands-off";

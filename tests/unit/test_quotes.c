@@ -4,7 +4,6 @@
  * its @context terms, the QuoteAuthorization, the WebFinger subscribe
  * template), and the check that a quoting post really quotes ours.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "activitypub/documents.h"
@@ -20,6 +18,8 @@
 #include "store/store.h"
 #include "util/err.h"
 #include "util/mem.h"
+
+#include "tests/unit/fixture.h"
 
 #define B    "https://st.example"
 #define POST B "/s/hov/post"
@@ -47,45 +47,13 @@ static struct statement stmt = {
 	.private_pem = "never served",
 };
 
-static char tmpdir[] = "/tmp/undersigned-quotes-XXXXXX";
-static int counter;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	(void)state;
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	closedir(d);
-	return rmdir(tmpdir);
-}
-
 /* A new database holding one statement; *id its id. */
 static struct store *open_with_statement(int64_t *id)
 {
 	struct statement s = stmt;
-	struct store *st = NULL;
+	struct store *st = fixture_store(NULL);
 	struct err err = { 0 };
-	char *path = xasprintf("%s/q%d.db", tmpdir, ++counter);
 
-	assert_int_equal(store_open(path, &st, &err), 0);
 	s.slug = xstrdup("hov");
 	s.title = xstrdup(stmt.title);
 	s.lang = xstrdup("en");
@@ -106,7 +74,6 @@ static struct store *open_with_statement(int64_t *id)
 	free(s.policy);
 	free(s.public_pem);
 	free(s.private_pem);
-	free(path);
 	return st;
 }
 
@@ -410,5 +377,5 @@ int main(void)
 		cmocka_unit_test(quoting_post_checks),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fixture_group_setup, fixture_group_teardown);
 }

@@ -3,7 +3,6 @@
  * includes store/db.h (and so sqlite3.h) to look at the file from outside
  * and to make foreign databases.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,56 +21,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-static char tmpdir[] = "/tmp/undersigned-store-XXXXXX";
-static int counter;
-
-/* A fresh file name in the temporary directory; caller frees. */
-static char *db_path(void)
-{
-	return xasprintf("%s/t%d.db", tmpdir, ++counter);
-}
-
-static struct store *open_new(char **path_out)
-{
-	struct store *st = NULL;
-	struct err err = { 0 };
-	char *path = db_path();
-
-	assert_int_equal(store_open(path, &st, &err), 0);
-	assert_non_null(st);
-	if (path_out)
-		*path_out = path;
-	else
-		free(path);
-	return st;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
-	(void)state;
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	closedir(d);
-	return rmdir(tmpdir);
-}
+#include "tests/unit/fixture.h"
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -89,21 +39,6 @@ static char *read_all(const char *path, size_t *len)
 	fclose(f);
 	*len = (size_t)n;
 	return data;
-}
-
-static int64_t sql_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
 }
 
 static int64_t add_statement(struct store *st, const char *slug)
@@ -147,21 +82,21 @@ static void open_creates_schema(void **state)
 	};
 	struct store *st = NULL;
 	struct err err = { 0 };
-	char *path = db_path();
+	char *path = fixture_path("t");
 	char *sql;
 
 	(void)state;
 	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(store_open(path, &st, &err), 0);
 	store_close(st);
-	assert_int_equal(sql_int(path, "PRAGMA application_id"), DB_APPLICATION_ID);
+	assert_int_equal(fixture_sql_int(path, "PRAGMA application_id"), DB_APPLICATION_ID);
 	/* At least every migration this test knows of (later ones may follow). */
-	assert_true(sql_int(path, "PRAGMA user_version") >= 4);
-	assert_int_equal(sql_int(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+	assert_true(fixture_sql_int(path, "PRAGMA user_version") >= 4);
+	assert_int_equal(fixture_sql_int(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		sql = xasprintf("SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
 				" AND name = '%s'", tables[i]);
-		assert_int_equal(sql_int(path, sql), 1);
+		assert_int_equal(fixture_sql_int(path, sql), 1);
 		free(sql);
 	}
 	/* A second open of a current file migrates nothing and succeeds. */
@@ -170,7 +105,7 @@ static void open_creates_schema(void **state)
 	free(path);
 
 	/* A directory that does not exist: an I/O error, not a crash. */
-	path = xasprintf("%s/no/such/dir.db", tmpdir);
+	path = xasprintf("%s/no/such/dir.db", fixture_dir);
 	assert_int_equal(store_open(path, &st, &err), -ERR_IO);
 	assert_null(st);
 	free(path);
@@ -183,7 +118,7 @@ static void reopen_keeps_data(void **state)
 	char *path, *v = NULL;
 
 	(void)state;
-	st = open_new(&path);
+	st = fixture_store(&path);
 	assert_int_equal(store_setting_get(st, "base_url", &v, &err), 0);
 	assert_null(v);
 	assert_int_equal(store_setting_set(st, "base_url", "https://a.example", &err), 0);
@@ -227,7 +162,7 @@ static void refuse_and_compare(const char *path, const char *expect_words)
 
 static void refuses_foreign_files(void **state)
 {
-	char *text = db_path(), *other = db_path(), *appid = db_path(), *newer = db_path();
+	char *text = fixture_path("t"), *other = fixture_path("t"), *appid = fixture_path("t"), *newer = fixture_path("t");
 	sqlite3 *db = NULL;
 	FILE *f;
 
@@ -280,7 +215,7 @@ static void refuses_foreign_files(void **state)
 
 static void statements(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct statement s = { 0 }, *got = NULL, **list = NULL;
 	struct err err = { 0 };
 	size_t n = 0;
@@ -334,7 +269,7 @@ static void statements(void **state)
 
 static void statement_import_is_atomic(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct statement s = { 0 }, *got = NULL;
 	struct signatory sigs[3] = { { 0 } };
 	struct signatory *list = NULL;
@@ -397,7 +332,7 @@ static void verified(struct store *st, int64_t sid, const char *actor, const cha
 
 static void signatories(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct signatory *list = NULL, *one = NULL, g = { 0 };
 	struct err err = { 0 };
 	int64_t sid = add_statement(st, "s"), other = add_statement(st, "o"), count, moved;
@@ -526,7 +461,7 @@ static void signatories(void **state)
  */
 static void update_publish(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct statement *got = NULL;
 	struct err err = { 0 };
 	int64_t sid = add_statement(st, "publish"), gen = -1, gen2 = -1, pending = -1, *ids = NULL;
@@ -586,7 +521,7 @@ static void update_publish(void **state)
 /* A burst of changes is one edit: the first schedule holds until it is done. */
 static void batched_updates(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct statement *got = NULL;
 	struct signatory g = { 0 }, *one = NULL;
 	struct err err = { 0 };
@@ -658,7 +593,7 @@ static void batched_updates(void **state)
 
 static void followers(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct err err = { 0 };
 	int64_t sid = add_statement(st, "f"), count;
 	char **list = NULL;
@@ -751,7 +686,7 @@ static void followers(void **state)
 
 static void reactions(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct err err = { 0 };
 	int64_t sid = add_statement(st, "r"), count;
 	char **list = NULL;
@@ -809,7 +744,7 @@ static void reactions(void **state)
 static void activities_and_mentions(void **state)
 {
 	{
-		struct store *s2 = open_new(NULL);
+		struct store *s2 = fixture_store(NULL);
 		struct err e2 = { 0 };
 		int64_t sid2 = add_statement(s2, "m"), count = -1;
 
@@ -841,7 +776,7 @@ static void activities_and_mentions(void **state)
 	bool first;
 
 	(void)state;
-	st = open_new(&path);
+	st = fixture_store(&path);
 	sid = add_statement(st, "m");
 	/* A read: the inbox asks it first and records the id once handled. */
 	assert_false(store_activity_is_seen(st, "https://x.example/a/1"));
@@ -873,7 +808,7 @@ static void activities_and_mentions(void **state)
 					   "https://x.example/n/1", "{\"type\":\"Create\"}", &err),
 			 0);
 	store_close(st);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM mentions"), 1);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM mentions"), 1);
 	free(path);
 }
 
@@ -881,7 +816,7 @@ static void activities_and_mentions(void **state)
 
 static void actors(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct remote_actor a = { 0 }, *got = NULL;
 	struct signatory *one = NULL;
 	struct err err = { 0 };
@@ -951,7 +886,7 @@ static void actors(void **state)
 
 static void blocks(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct err err = { 0 };
 	char **list = NULL;
 	size_t n = 0;
@@ -1000,7 +935,7 @@ static void queue(void **state)
 	bool any;
 
 	(void)state;
-	st = open_new(&path);
+	st = fixture_store(&path);
 	sid = add_statement(st, "q");
 	assert_int_equal(store_delivery_pending(st, &count, &err), 0);
 	assert_int_equal(count, 0);
@@ -1079,13 +1014,13 @@ static void queue(void **state)
 	assert_int_equal(store_delivery_claim(st, now, 0, 10, &e, &m, &err), -ERR_INVALID);
 	store_close(st);
 	/* Bodies go with their last delivery. */
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM delivery_bodies"), 0);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM delivery_bodies"), 0);
 	free(path);
 }
 
 static void dead_drops_queued_siblings(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct delivery *d = NULL;
 	struct err err = { 0 };
 	char *box[] = { (char *)"https://gone.example/inbox" };
@@ -1122,7 +1057,7 @@ static void kill_inbox(struct store *st, const char *inbox)
 
 static void revive_by_authority(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct err err = { 0 };
 	const char *plain = "https://a.example/inbox", *alt = "https://a.example:8443/inbox",
 		   *local = "http://127.0.0.1:4001/inbox", *v6 = "http://[::1]:4001/inbox";
@@ -1171,7 +1106,7 @@ static void revive_by_authority(void **state)
 
 static void disk_full_is_said(void **state)
 {
-	struct store *st = open_new(NULL);
+	struct store *st = fixture_store(NULL);
 	struct err err = { 0 };
 	char *big = xmalloc(64 * 1024);
 	int rc = 0;
@@ -1241,7 +1176,7 @@ static void two_connections_write_at_once(void **state)
 	int64_t sid, count;
 
 	(void)state;
-	st = open_new(&path);
+	st = fixture_store(&path);
 	sid = add_statement(st, "c");
 	store_close(st);
 	for (int i = 0; i < 2; i++) {
@@ -1288,7 +1223,7 @@ static void pool(void **state)
 	struct pool_waiter w = { 0 };
 	struct err err = { 0 };
 	pthread_t t;
-	char *path = db_path();
+	char *path = fixture_path("t");
 	int done;
 
 	(void)state;
@@ -1328,7 +1263,7 @@ static void pool(void **state)
 	free(path);
 
 	/* A pool fails as store_open does. */
-	path = xasprintf("%s/no/such/dir.db", tmpdir);
+	path = xasprintf("%s/no/such/dir.db", fixture_dir);
 	assert_int_equal(store_pool_open(path, 2, &p, &err), -ERR_IO);
 	assert_null(p);
 	free(path);
@@ -1345,7 +1280,7 @@ static void batch(void **state)
 	int64_t sid;
 
 	(void)state;
-	st = open_new(&path);
+	st = fixture_store(&path);
 	sid = add_statement(st, "batched");
 	assert_int_equal(store_batch_begin(st, &err), 0);
 	assert_int_equal(store_batch_begin(st, &err), -ERR_INVALID);
@@ -1359,19 +1294,19 @@ static void batch(void **state)
 	assert_int_equal(store_statement_import(st, &dup, NULL, 0, &err), -ERR_EXISTS);
 	assert_int_equal(store_follower_add(st, sid, "https://a.example/u/2", NULL, &err), 0);
 	/* Not visible to another connection before the commit. */
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 0);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM followers"), 0);
 	assert_int_equal(store_batch_commit(st, &err), 0);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 2);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM statements"), 1);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM followers"), 2);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM statements"), 1);
 	/* Rolled back: nothing of it stays, and the connection works on. */
 	assert_int_equal(store_batch_begin(st, &err), 0);
 	assert_int_equal(store_follower_add(st, sid, "https://a.example/u/3", NULL, &err), 0);
 	store_batch_rollback(st);
 	store_batch_rollback(NULL);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 2);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM followers"), 2);
 	assert_int_equal(store_batch_commit(st, &err), -ERR_IO);
 	assert_int_equal(store_follower_add(st, sid, "https://a.example/u/4", NULL, &err), 0);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 3);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM followers"), 3);
 	store_close(st);
 	free(path);
 }
@@ -1411,7 +1346,7 @@ static void pool_group_commit(void **state)
 	int64_t sid;
 
 	(void)state;
-	st = open_new(&path);
+	st = fixture_store(&path);
 	sid = add_statement(st, "durable");
 	store_close(st);
 	assert_int_equal(store_pool_open(path, 3, &p, &err), 0);
@@ -1427,7 +1362,7 @@ static void pool_group_commit(void **state)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 		assert_int_equal(w[i].failures, 0);
 	}
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 200);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM followers"), 200);
 	store_pool_close(p);
 	free(path);
 }
@@ -1469,7 +1404,7 @@ static void pool_write_batches(void **state)
 	int64_t sid;
 
 	(void)state;
-	st = open_new(&path);
+	st = fixture_store(&path);
 	sid = add_statement(st, "batches");
 	store_close(st);
 	assert_int_equal(store_pool_open(path, 5, &p, &err), 0);
@@ -1480,18 +1415,18 @@ static void pool_write_batches(void **state)
 	assert_ptr_not_equal(wr, own);
 	assert_int_equal(store_follower_add(wr, sid, "https://a.example/u/1", NULL, &err), 0);
 	assert_int_equal(store_pool_writer_leave(p, wr, true, own, &err), 0);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 1);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM followers"), 1);
 	/* Another thread holds a connection and may still join: the batch waits for its window. */
 	idle = store_pool_get(p);
 	assert_int_equal(store_pool_writer_enter(p, &wr, &err), 0);
 	assert_int_equal(store_follower_add(wr, sid, "https://a.example/u/2", NULL, &err), 0);
 	assert_int_equal(store_pool_writer_leave(p, wr, true, own, &err), 0);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 2);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM followers"), 2);
 	/* A run not kept leaves nothing. */
 	assert_int_equal(store_pool_writer_enter(p, &wr, &err), 0);
 	assert_int_equal(store_follower_add(wr, sid, "https://a.example/u/3", NULL, &err), 0);
 	assert_int_equal(store_pool_writer_leave(p, wr, false, own, &err), 0);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 2);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM followers"), 2);
 	store_pool_put(p, idle);
 	store_pool_put(p, own);
 	/* Threads at once, one of them undoing its runs: the others' runs all stay. */
@@ -1503,8 +1438,8 @@ static void pool_write_batches(void **state)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 		assert_int_equal(w[i].failures, 0);
 	}
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers"), 2 + 3 * 40);
-	assert_int_equal(sql_int(path, "SELECT count(*) FROM followers WHERE actor_id LIKE "
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM followers"), 2 + 3 * 40);
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM followers WHERE actor_id LIKE "
 				       "'https://b2.%'"),
 			 0);
 	store_pool_close(p);
@@ -1538,5 +1473,5 @@ int main(void)
 		cmocka_unit_test(pool_write_batches),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fixture_group_setup, fixture_group_teardown);
 }
