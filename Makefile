@@ -29,7 +29,7 @@ SERVER_SRC := server/pages.c server/assets.c server/http.c server/router.c serve
 AP_SRC     := activitypub/documents.c activitypub/reply.c activitypub/request.c activitypub/serve.c activitypub/keyring.c activitypub/activity.c activitypub/httpc.c activitypub/fetch.c activitypub/deliver.c activitypub/verify.c activitypub/inbox.c activitypub/outbox.c activitypub/handle_follow.c activitypub/handle_react.c activitypub/handle_actor.c activitypub/publish.c activitypub/proof.c activitypub/export.c activitypub/domaincheck.c activitypub/handle_sign.c activitypub/keycache.c activitypub/handlers.c activitypub/metrics.c activitypub/handle_quote.c activitypub/intents.c activitypub/org_documents.c activitypub/resolve.c activitypub/org.c activitypub/handle_org.c
 CRYPTO_SRC := crypto/keys.c crypto/digest.c crypto/httpsig.c
 STORE_SRC  := store/db.c store/migrate.c store/statements.c store/signatories.c store/actors.c store/follows.c store/blocks.c store/queue.c store/pool.c store/orgs.c store/backup.c store/stats.c store/quotes.c store/life.c
-UTIL_SRC   := util/buf.c util/err.c util/log.c util/mem.c util/str.c util/url.c util/utf8.c util/net.c util/lang.c
+UTIL_SRC   := util/buf.c util/err.c util/log.c util/mem.c util/str.c util/url.c util/utf8.c util/net.c util/lang.c util/ratelimit.c util/gate.c
 
 LIB_SRC  := $(SERVER_SRC) $(AP_SRC) $(CRYPTO_SRC) $(STORE_SRC) $(UTIL_SRC)
 MAIN_SRC := server/main.c
@@ -38,7 +38,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libundersigned.a
 
 # One cmocka program per module.
-UNIT_TESTS := tests/unit/test_util.c tests/unit/test_crypto.c tests/unit/test_store.c tests/unit/test_documents.c tests/unit/test_pages.c tests/unit/test_import.c tests/unit/test_httpc.c tests/unit/test_fetch.c tests/unit/test_deliver.c tests/unit/test_publish.c tests/unit/test_proof.c tests/unit/test_domaincheck.c tests/unit/test_sign.c tests/unit/test_keycache.c tests/unit/test_lang.c tests/unit/test_orgs.c tests/unit/test_quotes.c tests/unit/test_feeds.c tests/unit/test_intents.c tests/unit/test_ops.c tests/unit/test_life.c
+UNIT_TESTS := tests/unit/test_util.c tests/unit/test_crypto.c tests/unit/test_store.c tests/unit/test_documents.c tests/unit/test_pages.c tests/unit/test_import.c tests/unit/test_httpc.c tests/unit/test_fetch.c tests/unit/test_deliver.c tests/unit/test_publish.c tests/unit/test_proof.c tests/unit/test_domaincheck.c tests/unit/test_sign.c tests/unit/test_keycache.c tests/unit/test_lang.c tests/unit/test_orgs.c tests/unit/test_quotes.c tests/unit/test_feeds.c tests/unit/test_intents.c tests/unit/test_ops.c tests/unit/test_life.c tests/unit/test_limits.c
 UNIT_BINS  := $(UNIT_TESTS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps test test-plain test-san unit e2e run clean style banned bench install uninstall

@@ -159,6 +159,20 @@ bool ap_url_host(const char *url, char *out, size_t size)
 	return ok;
 }
 
+bool ap_url_authority(const char *url, char *out, size_t size)
+{
+	struct url u;
+	bool ok;
+
+	if (url_parse(url, &u, NULL))
+		return false;
+	ok = strlen(u.authority) < size;
+	if (ok)
+		memcpy(out, u.authority, strlen(u.authority) + 1);
+	url_release(&u);
+	return ok;
+}
+
 bool ap_same_origin(const char *a, const char *b)
 {
 	struct url ua, ub;

@@ -48,6 +48,8 @@ bool ap_type_is(const json_t *obj, const char *type);
 bool ap_links_to(const json_t *v, const char *url);
 /* The host of an http(s) URL, lower case, into out (size bytes); false if none. */
 bool ap_url_host(const char *url, char *out, size_t size);
+/* Likewise its authority, host[:port] as url.h normalises it. */
+bool ap_url_authority(const char *url, char *out, size_t size);
 /* "scheme://authority/" of an http(s) URL: new string (caller frees), NULL if not a URL. */
 char *ap_origin(const char *url);
 /* True when a and b are http(s) URLs on the same scheme, host and port. */

@@ -14,6 +14,8 @@ struct keycache;
 struct keyring;
 struct pagecache;
 struct metrics;
+struct ratelimit;
+struct gate;
 
 struct config {
 	const char *base_url;  /* "https://statements.example.org", no trailing slash */
@@ -25,6 +27,12 @@ struct config {
 	const char *admin_token; /* serve --admin-token-file: opens /admin and /metrics beyond
 				    loopback; NULL: loopback only */
 	const char *admin_csrf;  /* random, made at start: the admin forms' CSRF token */
+	/* serve --rate-ip/--rate-domain/--rate-fetch, per second (0: no limit) */
+	double rate_ip, rate_domain, rate_fetch;
+	int request_timeout_s;  /* serve --request-timeout: request line to last body byte */
+	/* serve --trusted-proxy: whose X-Forwarded-For names the client. NULL: loopback
+	   addresses; "none": nobody; else one IP address */
+	const char *trusted_proxy;
 };
 
 struct ctx {
@@ -36,6 +44,10 @@ struct ctx {
 	struct pagecache *pages; /* rendered statement pages (server/pagecache.h), shared; NULL: none */
 	struct store_pool *pool; /* the HTTP threads' store, for shared write batches; may be NULL */
 	struct keyring *keyring; /* our private keys, parsed once, shared; NULL parses each time */
+	/* Abuse limits, shared; NULL: no limit (the CLI, the tests' contexts) */
+	struct ratelimit *inbox_per_ip;     /* inbox POSTs by client address */
+	struct ratelimit *inbox_per_domain; /* inbox POSTs by the signer's host[:port] */
+	struct gate *fetches;               /* fetches made while a request waits */
 };
 
 #endif

@@ -18,6 +18,7 @@
 #include "activitypub/version.h"
 #include "crypto/httpsig.h"
 #include "util/buf.h"
+#include "util/gate.h"
 #include "util/limits.h"
 #include "util/mem.h"
 #include "util/net.h"
@@ -342,7 +343,10 @@ int httpc_get(const struct httpc_opts *o, const char *url, const char *accept,
 		    (rc = xfer_setup(x, o, ua, cur, left, err)))
 			goto out;
 		curl_easy_setopt(x->easy, CURLOPT_HTTPGET, 1L);
+		if ((rc = gate_enter(o->gate, u.authority, err)))
+			goto out;
 		res = curl_easy_perform(x->easy);
+		gate_leave(o->gate, u.authority);
 		if (res != CURLE_OK) {
 			rc = xfer_error(x, res, err);
 			goto out;

@@ -29,6 +29,7 @@
 #include "util/err.h"
 
 struct key;
+struct gate;
 
 /* How requests are made. Zero values mean the production limits of util/limits.h. */
 struct httpc_opts {
@@ -38,6 +39,7 @@ struct httpc_opts {
 				       0 = LIMIT_FETCH_TIMEOUT_S for GET, LIMIT_DELIVERY_TIMEOUT_S for POST */
 	long connect_timeout_ms;    /* 0 = LIMIT_CONNECT_TIMEOUT_S */
 	size_t max_bytes;           /* response body cap; 0 = LIMIT_FETCH_BYTES */
+	struct gate *gate;          /* GETs pass it, each hop by its host (util/gate.h); NULL: none */
 };
 
 /* Who signs a request: our key id (e.g. B/actor#main-key) and its private key. Both borrowed. */
@@ -69,7 +71,8 @@ void httpc_global_cleanup(void);
  * caller checks resp->status); -ERR_INVALID for a malformed URL;
  * -ERR_FORBIDDEN for a URL or address the SSRF rules refuse; -ERR_TOOBIG for
  * a body over the cap or too many redirects; -ERR_IO for timeouts and
- * connection errors. On error resp is left empty.
+ * connection errors; -ERR_RETRY when o->gate refuses a hop. On error resp is
+ * left empty.
  */
 int httpc_get(const struct httpc_opts *o, const char *url, const char *accept,
 	      const struct httpc_signer *signer, struct httpc_response *resp, struct err *err);

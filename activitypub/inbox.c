@@ -15,6 +15,7 @@
 #include "activitypub/verify.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/ratelimit.h"
 #include "util/str.h"
 
 static const struct {
@@ -88,6 +89,22 @@ static void refuse(struct ctx *ctx, struct reply *out, const struct request *req
 	reply_error(out, status, "%s", why);
 }
 
+/* A 429 when key's bucket in rl is empty: true when refused. */
+static bool rate_limited(struct ctx *ctx, struct reply *out, const struct request *req,
+			 struct ratelimit *rl, const char *what, const char *key)
+{
+	int wait_s = 0;
+	char why[160];
+
+	if (ratelimit_take(rl, key, ratelimit_now_ms(), &wait_s))
+		return false;
+	snprintf(why, sizeof(why), "too many requests from %s %.100s: retry in %d s", what, key,
+		 wait_s);
+	refuse(ctx, out, req, 429, INBOX_RATE_LIMITED, why);
+	out->retry_after_s = wait_s;
+	return true;
+}
+
 /* A 202: counted, and logged by the caller. */
 static void accepted(struct ctx *ctx, struct reply *out, enum inbox_result result)
 {
@@ -103,11 +120,15 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 	struct store *own = NULL; /* this thread's connection while ctx->store is the writer */
 	struct activity a = { 0 };
 	struct err err;
-	char host[256];
+	char host[256], authority[300];
 	handler_fn fn;
 	int rc;
 
 	err_clear(&err);
+	/* Before any work: what a client may make us do is bounded first. */
+	if (rate_limited(ctx, out, req, ctx->inbox_per_ip, "client",
+			 req->client ? req->client : req->remote_ip))
+		goto out;
 	if (!content_type_ok(request_header(req, "Content-Type"))) {
 		refuse(ctx, out, req, 415, INBOX_CONTENT_TYPE,
 		       "Content-Type must be application/activity+json");
@@ -151,6 +172,10 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 		refuse(ctx, out, req, 401, INBOX_NOT_ACTOR, "the signer is not the activity's actor");
 		goto out;
 	}
+	/* Counted by the verified signer's server, so no one can spend another's share. */
+	if (ap_url_authority(signer->id, authority, sizeof(authority)) &&
+	    rate_limited(ctx, out, req, ctx->inbox_per_domain, "server", authority))
+		goto out;
 	/*
 	 * Likes and boosts only touch the store (no fetch inside): their writes
 	 * join the pool's shared batch, one commit and one fsync for many.

@@ -235,6 +235,7 @@ static int jrd_fetch(struct ctx *ctx, const char *user, const char *domain,
 	o.timeout_ms = LIMIT_INTENT_TIMEOUT_S * 1000L;
 	o.connect_timeout_ms = LIMIT_INTENT_TIMEOUT_S * 1000L;
 	o.max_bytes = LIMIT_INTENT_JRD_BYTES;
+	o.gate = ctx->fetches;
 	rc = httpc_get(&o, buf_str(&b), "application/jrd+json, application/json", NULL, resp, err);
 	if (!rc && resp->status != 200)
 		rc = errorf(err, ERR_NOTFOUND, "WebFinger answered %ld", resp->status);

@@ -34,6 +34,7 @@ static const char *const inbox_labels[INBOX_RESULTS_N] = {
 	[INBOX_FORBIDDEN] = "refused_by_handler",
 	[INBOX_RETRY] = "retry_later",
 	[INBOX_STORAGE] = "storage",
+	[INBOX_RATE_LIMITED] = "rate_limited",
 };
 
 /* Indexed by enum deliver_outcome. */

@@ -37,6 +37,7 @@ enum inbox_result {
 	INBOX_FORBIDDEN,       /* 403/400: the handler refused (closed statement, Move...) */
 	INBOX_RETRY,	       /* 503: the handler asked for a retry */
 	INBOX_STORAGE,	       /* 503: the store failed */
+	INBOX_RATE_LIMITED,    /* 429: too many from that client address or that server */
 	INBOX_RESULTS_N
 };
 

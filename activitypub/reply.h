@@ -35,6 +35,7 @@ struct reply {
 	int64_t last_modified;    /* Last-Modified (Unix seconds), 0 for none */
 	const char *www_authenticate; /* WWW-Authenticate for a 401, static, or NULL */
 	bool private_page;        /* the coordinator's: no-store, never framed, no Referer */
+	int retry_after_s;        /* Retry-After (seconds) for a 429 or 503; 0 for none */
 };
 
 void reply_init(struct reply *r);

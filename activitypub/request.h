@@ -15,7 +15,8 @@ struct request {
 	size_t n_headers;
 	const char *body;    /* NULL for none; NUL-terminated copy of the body */
 	size_t body_len;
-	const char *remote_ip;
+	const char *remote_ip; /* the TCP peer's address */
+	const char *client;    /* whom rate limits count: net_client_key() (util/net.h) */
 };
 
 /* The first header of that name (case-insensitive), or NULL. Borrowed. */

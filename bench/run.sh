@@ -96,7 +96,8 @@ db_template() { # name followers background -> path of a pristine copy in the ca
 
 start_server() { # db log -> pid in SERVER_PID
 	taskset -c "$SERVER_CPU" $BIN serve --db "$1" --base-url "$BASE" \
-		--listen "127.0.0.1:$PORT" --allow-private-network 2>"$2" &
+		--listen "127.0.0.1:$PORT" --allow-private-network \
+		--rate-ip 0 --rate-domain 0 --rate-fetch 0 2>"$2" &
 	SERVER_PID=$!
 	PIDS+=("$SERVER_PID")
 	for _ in $(seq 200); do

@@ -5,6 +5,7 @@
 #include "server/cli.h"
 #include "server/cli_common.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,9 +28,11 @@
 #include "server/router.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/gate.h"
 #include "util/limits.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/ratelimit.h"
 #include "util/str.h"
 #include "util/url.h"
 
@@ -232,11 +235,41 @@ out:
 	return rc;
 }
 
+/* A --rate-* value: per second, 0 (no limit) up to 1e6, decimals allowed. */
+static int rate_arg(const char *flag, const char *s, double dflt, double *out)
+{
+	char *end;
+
+	*out = dflt;
+	if (!s)
+		return 0;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || !(*out >= 0 && *out <= 1e6))
+		return cli_fail("--%s '%s': requests per second, 0 (no limit) to 1000000", flag, s);
+	return 0;
+}
+
+/* --trusted-proxy: "loopback" (the default), "none", or one IP address. */
+static int proxy_arg(const char *s, const char **out)
+{
+	unsigned char addr[16];
+
+	*out = NULL;
+	if (!s || str_eq(s, "loopback"))
+		return 0;
+	if (!str_eq(s, "none") && inet_pton(AF_INET, s, addr) != 1 &&
+	    inet_pton(AF_INET6, s, addr) != 1)
+		return cli_fail("--trusted-proxy '%s': loopback, none, or an IP address", s);
+	*out = s;
+	return 0;
+}
+
 /* The configuration from the command line; strings point into argv or into u. */
 static int serve_config(const struct cli_opts *o, struct url *u, struct config *cfg)
 {
 	struct err err;
-	int64_t interval = 300;
+	int64_t interval = 300, timeout = LIMIT_REQUEST_TIMEOUT_S;
 
 	if (!o->base_url)
 		return cli_fail("serve needs --base-url URL (the public URL, e.g. https://statements.example.org)");
@@ -252,7 +285,20 @@ static int serve_config(const struct cli_opts *o, struct url *u, struct config *
 	cfg->allow_private_network = o->allow_private;
 	cfg->update_interval_s = (int)interval;
 	cfg->sign_word = "sign";
-	return 0;
+	if (o->request_timeout &&
+	    (!str_to_i64(o->request_timeout, &timeout) || timeout < 1 || timeout > 3600))
+		return cli_fail("--request-timeout '%s': seconds from 1 to 3600", o->request_timeout);
+	cfg->request_timeout_s = (int)timeout;
+	return rate_arg("rate-ip", o->rate_ip, LIMIT_RATE_IP_PER_S, &cfg->rate_ip) ||
+	       rate_arg("rate-domain", o->rate_domain, LIMIT_RATE_DOMAIN_PER_S, &cfg->rate_domain) ||
+	       rate_arg("rate-fetch", o->rate_fetch, LIMIT_RATE_FETCH_PER_S, &cfg->rate_fetch) ||
+	       proxy_arg(o->trusted_proxy, &cfg->trusted_proxy);
+}
+
+/* A per-second limit with its burst; NULL for no limit. */
+static struct ratelimit *limit_new(double rate)
+{
+	return rate > 0 ? ratelimit_new(rate, rate * LIMIT_RATE_BURST_S, LIMIT_RATE_KEYS) : NULL;
 }
 
 int cli_serve(int argc, char **argv)
@@ -314,6 +360,11 @@ int cli_serve(int argc, char **argv)
 	ctx.keyring = keyring_new(base);
 	ctx.metrics = metrics_new();
 	ctx.pages = pagecache_new(LIMIT_PAGE_CACHE_ENTRIES, LIMIT_PAGE_CACHE_TTL_S);
+	ctx.inbox_per_ip = limit_new(cfg.rate_ip);
+	ctx.inbox_per_domain = limit_new(cfg.rate_domain);
+	/* --rate-fetch 0 opens the gate wholly: no rate, and no cap on fetches at once. */
+	ctx.fetches = cfg.rate_fetch > 0 ? gate_new(cfg.rate_fetch, LIMIT_FETCH_IN_FLIGHT,
+							 LIMIT_FETCH_WAIT_MS) : NULL;
 	/* Block the stop signals before any thread starts, then wait for them here. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -341,6 +392,9 @@ out:
 	keyring_free(ctx.keyring);
 	metrics_free(ctx.metrics);
 	pagecache_free(ctx.pages);
+	ratelimit_free(ctx.inbox_per_ip);
+	ratelimit_free(ctx.inbox_per_domain);
+	gate_free(ctx.fetches);
 	store_server_unlock(lock);
 	store_close(st);
 	free(admin_token);

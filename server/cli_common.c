@@ -34,6 +34,11 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "summary", required_argument, NULL, 'S' },
 		{ "wait", required_argument, NULL, 'W' },
 		{ "lang", required_argument, NULL, 'L' },
+		{ "rate-ip", required_argument, NULL, '1' },
+		{ "rate-domain", required_argument, NULL, '2' },
+		{ "rate-fetch", required_argument, NULL, '3' },
+		{ "request-timeout", required_argument, NULL, '4' },
+		{ "trusted-proxy", required_argument, NULL, '5' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -63,6 +68,11 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'S': o->summary = optarg; break;
 		case 'W': o->wait = optarg; break;
 		case 'L': o->lang = optarg; break;
+		case '1': o->rate_ip = optarg; break;
+		case '2': o->rate_domain = optarg; break;
+		case '3': o->rate_fetch = optarg; break;
+		case '4': o->request_timeout = optarg; break;
+		case '5': o->trusted_proxy = optarg; break;
 		default:
 			return cli_fail("unknown or incomplete option '%s'", argv[optind - 1]);
 		}

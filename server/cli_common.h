@@ -32,6 +32,11 @@ struct cli_opts {
 	const char *wait;    /* --wait SECONDS (org sign) */
 	const char *lang;   /* --lang TAG (statement translation add) */
 	bool allow_private;
+	const char *rate_ip;         /* serve --rate-ip PER_SECOND */
+	const char *rate_domain;     /* serve --rate-domain PER_SECOND */
+	const char *rate_fetch;      /* serve --rate-fetch PER_SECOND */
+	const char *request_timeout; /* serve --request-timeout SECONDS */
+	const char *trusted_proxy;   /* serve --trusted-proxy loopback|none|ADDRESS */
 	int first_arg; /* index in argv of the first non-option argument (argv is permuted) */
 };
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,23 @@
 #include "util/limits.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/net.h"
+#include "util/ratelimit.h"
 #include "util/str.h"
+
+/* Open connections by client address, for LIMIT_CONNECTIONS_PER_IP. */
+struct conn_count {
+	char key[NET_CLIENT_KEY_MAX]; /* "" = free */
+	int n;
+};
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	const struct ctx *ctx;   /* the template: each request gets a copy with its own store */
 	struct store_pool *pool;
+	pthread_mutex_t lock;    /* guards conns and refused_at */
+	struct conn_count conns[LIMIT_CONNECTIONS];
+	int64_t refused_at;      /* last "connection refused" log line (one per second at most) */
 };
 
 /* Per-request state, made when the request line arrives. */
@@ -50,6 +62,22 @@ struct header_list {
 	size_t n;
 	size_t bytes;
 };
+
+static double elapsed_ms(const struct exchange *ex)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - ex->t0.tv_sec) * 1e3 +
+	       (double)(t1.tv_nsec - ex->t0.tv_nsec) / 1e6;
+}
+
+static int request_timeout_s(const struct http_server *srv)
+{
+	int s = srv->ctx->cfg->request_timeout_s;
+
+	return s > 0 ? s : LIMIT_REQUEST_TIMEOUT_S;
+}
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
@@ -78,12 +106,8 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 	return MHD_YES;
 }
 
-static void client_ip(struct MHD_Connection *conn, char *out, size_t size)
+static void sockaddr_text(const struct sockaddr *sa, char *out, size_t size)
 {
-	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = info ? info->client_addr : NULL;
-
 	snprintf(out, size, "?");
 	if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
@@ -91,6 +115,89 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t size)
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 			  out, (socklen_t)size);
+}
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	sockaddr_text(info ? info->client_addr : NULL, out, size);
+}
+
+/* key's slot in conns (add: take a free one if absent); NULL when absent or full. */
+static struct conn_count *conn_slot(struct http_server *srv, const char *key, bool add)
+{
+	struct conn_count *free_slot = NULL;
+
+	for (size_t i = 0; i < LIMIT_CONNECTIONS; i++) {
+		if (str_eq(srv->conns[i].key, key))
+			return &srv->conns[i];
+		if (!free_slot && !srv->conns[i].key[0])
+			free_slot = &srv->conns[i];
+	}
+	if (add && free_slot)
+		snprintf(free_slot->key, sizeof(free_slot->key), "%s", key);
+	return add ? free_slot : NULL;
+}
+
+/*
+ * Refuse a connection from an address that holds LIMIT_CONNECTIONS_PER_IP
+ * already: slow clients from one place cannot take every connection. A
+ * trusted proxy is not counted (it speaks for many; it has its own limits).
+ */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct http_server *srv = cls;
+	char ip[INET6_ADDRSTRLEN + 1], key[NET_CLIENT_KEY_MAX];
+	struct conn_count *c;
+	bool full;
+	int64_t now = ratelimit_now_ms();
+
+	(void)len;
+	sockaddr_text(sa, ip, sizeof(ip));
+	if (net_is_trusted_proxy(ip, srv->ctx->cfg->trusted_proxy))
+		return MHD_YES;
+	net_client_key(ip, NULL, NULL, key);
+	pthread_mutex_lock(&srv->lock);
+	c = conn_slot(srv, key, false);
+	full = c && c->n >= LIMIT_CONNECTIONS_PER_IP;
+	if (full && now - srv->refused_at >= 1000)
+		srv->refused_at = now;
+	else
+		now = 0;
+	pthread_mutex_unlock(&srv->lock);
+	if (full && now)
+		log_warn("event=connection_refused ip=%s msg=%d connections open from there", ip,
+			 LIMIT_CONNECTIONS_PER_IP);
+	return full ? MHD_NO : MHD_YES;
+}
+
+/* Count a connection in and out; *socket_context marks the counted ones. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	char ip[INET6_ADDRSTRLEN + 1], key[NET_CLIENT_KEY_MAX];
+	struct conn_count *c;
+
+	client_ip(conn, ip, sizeof(ip));
+	if (code == MHD_CONNECTION_NOTIFY_STARTED &&
+	    net_is_trusted_proxy(ip, srv->ctx->cfg->trusted_proxy))
+		return;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED && !*socket_context)
+		return;
+	net_client_key(ip, NULL, NULL, key);
+	pthread_mutex_lock(&srv->lock);
+	c = conn_slot(srv, key, code == MHD_CONNECTION_NOTIFY_STARTED);
+	if (c && code == MHD_CONNECTION_NOTIFY_STARTED) {
+		c->n++;
+		*socket_context = srv; /* counted */
+	} else if (c && --c->n <= 0) {
+		c->key[0] = '\0';
+		c->n = 0;
+	}
+	pthread_mutex_unlock(&srv->lock);
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *ex,
@@ -132,6 +239,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *
 		time_to_http((time_t)r->last_modified, date);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date);
 	}
+	if (r->retry_after_s > 0) {
+		char secs[16];
+
+		snprintf(secs, sizeof(secs), "%d", r->retry_after_s);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
 	if (r->www_authenticate)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->www_authenticate);
 	if (r->private_page) {
@@ -160,7 +273,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct request req;
 	struct ctx rctx;
 	struct reply r;
-	char ip[INET6_ADDRSTRLEN + 1];
+	char ip[INET6_ADDRSTRLEN + 1], client[NET_CLIENT_KEY_MAX];
 	struct err err;
 	char *path;
 	enum MHD_Result ret;
@@ -185,6 +298,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		/* A body that trickles in holds a connection: cut it at the limit. */
+		if (elapsed_ms(ex) > (double)request_timeout_s(srv) * 1000) {
+			client_ip(conn, ip, sizeof(ip));
+			log_warn("event=request_timeout ip=%s method=%s path=%.200s msg=body not in after %d s",
+				 ip, method, ex->target, request_timeout_s(srv));
+			return MHD_NO;
+		}
 		if (!ex->too_big && buf_add(&ex->body, upload_data, *upload_data_size) < 0)
 			ex->too_big = true;
 		*upload_data_size = 0;
@@ -217,7 +337,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		.body = ex->body.data,
 		.body_len = ex->body.len,
 		.remote_ip = ip,
+		.client = client,
 	};
+	net_client_key(ip, request_header(&req, "X-Forwarded-For"), srv->ctx->cfg->trusted_proxy,
+		       client);
 	rctx = *srv->ctx;
 	rctx.store = store_pool_get(srv->pool);
 	rctx.pool = srv->pool;
@@ -239,17 +362,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct exchange *ex = *con_cls;
-	const union MHD_ConnectionInfo *info;
-	struct timespec t1;
 	char ip[INET6_ADDRSTRLEN + 1];
 	double ms;
 
 	(void)cls;
-	(void)info;
 	if (!ex)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (double)(t1.tv_sec - ex->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - ex->t0.tv_nsec) / 1e6;
+	ms = elapsed_ms(ex);
 	client_ip(conn, ip, sizeof(ip));
 	if (ex->status)
 		log_info("event=request ip=%s method=%s path=%.200s status=%d bytes=%zu ms=%.1f", ip,
@@ -335,21 +454,24 @@ int http_start(const struct ctx *ctx, struct store_pool *pool, const char *addr,
 	srv = xcalloc(1, sizeof(*srv));
 	srv->ctx = ctx;
 	srv->pool = pool;
+	pthread_mutex_init(&srv->lock, NULL);
 	srv->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-		0, NULL, NULL, on_request, srv,
+		0, on_accept, srv, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)LIMIT_HTTP_THREADS,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)LIMIT_CONNECTION_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(LIMIT_HEADER_BYTES * 2),
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		close(fd);
+		pthread_mutex_destroy(&srv->lock);
 		free(srv);
 		return errorf(err, ERR_IO, "cannot start the HTTP server on %s", addr);
 	}
@@ -363,5 +485,6 @@ void http_stop(struct http_server *srv)
 		return;
 	/* The library closes the listening socket we gave it. */
 	MHD_stop_daemon(srv->daemon);
+	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }

@@ -12,7 +12,9 @@
 static const char usage[] =
 	"usage: undersigned serve --db FILE --base-url URL [--listen ADDR:PORT]\n"
 	"                         [--allow-private-network] [--update-interval SECONDS]\n"
-	"                         [--admin-token-file FILE]\n"
+	"                         [--admin-token-file FILE] [--rate-ip N] [--rate-domain N]\n"
+	"                         [--rate-fetch N] [--request-timeout SECONDS]\n"
+	"                         [--trusted-proxy loopback|none|ADDRESS]\n"
 	"       undersigned statement import --db FILE --slug SLUG --file TEXTFILE\n"
 	"       undersigned statement list   --db FILE\n"
 	"       undersigned statement edit   --db FILE --slug SLUG --file TEXTFILE\n"

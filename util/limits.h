@@ -10,6 +10,17 @@
 #define LIMIT_CONNECTIONS 512              /* concurrent HTTP connections */
 #define LIMIT_CONNECTION_TIMEOUT_S 15      /* idle connection closed after */
 #define LIMIT_HTTP_THREADS 4               /* HTTP threads (a key fetch blocks one) */
+#define LIMIT_CONNECTIONS_PER_IP 32        /* at once from one client address (a trusted proxy: no cap) */
+#define LIMIT_REQUEST_TIMEOUT_S 30         /* request line to last body byte (serve --request-timeout) */
+
+/* Abuse: rates per second, each a token bucket (util/ratelimit.h); serve's --rate-* flags set them */
+#define LIMIT_RATE_IP_PER_S 30             /* inbox POSTs from one client address (IPv6: its /64) */
+#define LIMIT_RATE_DOMAIN_PER_S 30         /* inbox POSTs signed by one remote server (host[:port]) */
+#define LIMIT_RATE_FETCH_PER_S 2           /* fetches to one remote server while an inbox POST waits */
+#define LIMIT_RATE_BURST_S 10              /* a bucket holds this many seconds of its rate */
+#define LIMIT_RATE_KEYS 4096               /* addresses or servers remembered by one limit */
+#define LIMIT_FETCH_IN_FLIGHT 2            /* such fetches at once, all hosts (one per host) */
+#define LIMIT_FETCH_WAIT_MS 2000           /* a fetch waits this long for its host's turn, then 503 */
 
 /* JSON */
 #define LIMIT_JSON_DEPTH 32                /* nesting of an activity document */

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -122,4 +123,74 @@ bool net_host_is_loopback(const char *host)
 	if (inet_pton(AF_INET, host, &a4) == 1)
 		return (ntohl(a4.s_addr) >> 24) == 127;
 	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* text as an address, IPv4-mapped IPv6 unmapped: AF_INET, AF_INET6 or 0. */
+static int addr_parse(const char *text, unsigned char out[16])
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (inet_pton(AF_INET, text, out) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, text, out) != 1)
+		return 0;
+	if (memcmp(out, mapped, sizeof(mapped)) == 0) {
+		memmove(out, out + 12, 4);
+		return AF_INET;
+	}
+	return AF_INET6;
+}
+
+bool net_is_trusted_proxy(const char *peer, const char *trusted)
+{
+	unsigned char a[16], b[16];
+	int fa, fb;
+
+	if (str_eq(trusted, "none"))
+		return false;
+	fa = addr_parse(peer, a);
+	if (!trusted) {
+		static const unsigned char v6_loopback[16] = { [15] = 1 };
+
+		return (fa == AF_INET && a[0] == 127) ||
+		       (fa == AF_INET6 && memcmp(a, v6_loopback, 16) == 0);
+	}
+	fb = addr_parse(trusted, b);
+	return fa && fa == fb && memcmp(a, b, fa == AF_INET ? 4 : 16) == 0;
+}
+
+void net_client_key(const char *peer, const char *xff, const char *trusted, char *out)
+{
+	char last[NET_CLIENT_KEY_MAX];
+	const char *from = peer;
+	unsigned char a[16];
+	int family;
+
+	if (xff && net_is_trusted_proxy(peer, trusted)) {
+		const char *comma = strrchr(xff, ',');
+		const char *s = comma ? comma + 1 : xff;
+		size_t n;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		n = strcspn(s, " \t");
+		if (n < sizeof(last)) {
+			memcpy(last, s, n);
+			last[n] = '\0';
+			if (addr_parse(last, a))
+				from = last;
+		}
+	}
+	family = addr_parse(from, a);
+	if (family == AF_INET6) {
+		char text[INET6_ADDRSTRLEN];
+
+		memset(a + 8, 0, 8);
+		inet_ntop(AF_INET6, a, text, sizeof(text));
+		snprintf(out, NET_CLIENT_KEY_MAX, "%s/64", text);
+	} else if (family == AF_INET) {
+		inet_ntop(AF_INET, a, out, NET_CLIENT_KEY_MAX);
+	} else {
+		snprintf(out, NET_CLIENT_KEY_MAX, "%.*s", NET_CLIENT_KEY_MAX - 1, from);
+	}
 }

@@ -20,4 +20,21 @@ bool net_addr_is_public(const struct sockaddr *sa);
 /* True when host (a name or an IP literal, brackets allowed) is "localhost" or a loopback literal. */
 bool net_host_is_loopback(const char *host);
 
+/*
+ * True when peer (an IP address as text) is a trusted reverse proxy:
+ * trusted NULL means any loopback address, "none" nobody, else that address.
+ */
+bool net_is_trusted_proxy(const char *peer, const char *trusted);
+
+#define NET_CLIENT_KEY_MAX 64
+
+/*
+ * The key a client's requests are counted under, into out (NET_CLIENT_KEY_MAX
+ * bytes): peer's address; or, when peer is a trusted proxy and xff (its
+ * X-Forwarded-For, may be NULL) ends in an IP address, that last address (the
+ * one the proxy added; earlier ones are the client's word). An IPv6 address
+ * is cut to its /64, which one customer usually holds whole.
+ */
+void net_client_key(const char *peer, const char *xff, const char *trusted, char *out);
+
 #endif

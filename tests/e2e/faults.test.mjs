@@ -15,7 +15,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Sink } from './lib/sink.mjs';
-import { EXAMPLE, SLUG, getAP, request, runCli, start } from './lib/server.mjs';
+import { EXAMPLE, SLUG, getAP, request, runCli, start as startServer } from './lib/server.mjs';
+
+// These tests hurl bursts from one address and one remote server at the
+// server on purpose, to crash it mid-work: the abuse limits would refuse most
+// of a burst, so they are off here (abuse.test.mjs tests them).
+const NO_LIMITS = ['--rate-ip', '0', '--rate-domain', '0', '--rate-fetch', '0'];
+const start = (o = {}) => startServer({ ...o, extraArgs: [...(o.extraArgs ?? []), ...NO_LIMITS] });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

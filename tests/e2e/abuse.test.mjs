@@ -1,0 +1,273 @@
+// Abuse: what one client, one remote server or one slow peer may make the
+// server do is bounded. Inbox POSTs are counted by client address (the last
+// X-Forwarded-For entry when a trusted proxy sends them) and by the verified
+// signer's server; fetches made while an inbox POST waits pass a gate (one at
+// a time per host, LIMIT_FETCH_IN_FLIGHT in all, a rate per host); a client
+// holds at most LIMIT_CONNECTIONS_PER_IP connections and a request body must
+// arrive within --request-timeout. Each refusal is a clear answer (429 with
+// Retry-After, or 503 for a fetch that may work later), is logged, and
+// changes nothing.
+//
+// The remote side is tests/e2e/lib/sink.mjs (actors on a loopback port that
+// sign like Mastodon); "other addresses" are only X-Forwarded-For values
+// (documentation ranges), never contacted. Only 127.0.0.1 is used.
+
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { Sink } from './lib/sink.mjs';
+import { getAP, rawRequest, request, start } from './lib/server.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// util/limits.h
+const LIMIT_CONNECTIONS_PER_IP = 32;
+const LIMIT_RATE_BURST_S = 10;
+const LIMIT_FETCH_TIMEOUT_S = 10;
+
+async function trustStatement(srv, sink) {
+  const actor = (await getAP(srv.actorUrl())).json;
+  sink.trust(actor.publicKey.id, actor.publicKey.publicKeyPem);
+  return actor;
+}
+
+async function total(url) {
+  const r = await getAP(url);
+  assert.equal(r.status, 200, `GET ${url}: ${r.status}`);
+  return r.json.totalItems;
+}
+
+// An unsigned inbox POST as if relayed by a proxy for `forwardedFor`.
+function unsignedPost(srv, forwardedFor) {
+  return request(srv.url('/inbox'), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/activity+json', 'X-Forwarded-For': forwardedFor },
+    body: JSON.stringify({ id: 'https://x.example/1', type: 'Like', actor: 'https://x.example/u', object: 'https://x.example/o' }),
+  });
+}
+
+// A POST answered 429 says when to come back.
+function assertLimited(r, what) {
+  assert.equal(r.status, 429, `${what}: ${r.status} ${r.text}`);
+  const after = Number(r.headers.get('retry-after'));
+  assert.ok(Number.isInteger(after) && after >= 1, `${what}: Retry-After ${r.headers.get('retry-after')}`);
+  assert.match(r.json?.error ?? '', /too many requests/);
+  return after;
+}
+
+describe('inbox POSTs per client address', () => {
+  let srv;
+  before(async () => { srv = await start({ extraArgs: ['--rate-ip', '1'] }); });
+  after(async () => { await srv?.stop(); });
+
+  test('a client spends its burst, then gets 429 with Retry-After; another client does not', async () => {
+    const burst = 1 * LIMIT_RATE_BURST_S;
+    const answers = [];
+    for (let i = 0; i < burst + 3; i++) answers.push(await unsignedPost(srv, '203.0.113.5'));
+    // The burst is judged on its merits (unsigned: 401), the rest refused before any work.
+    answers.slice(0, burst).forEach((r, i) => assert.equal(r.status, 401, `POST ${i}: ${r.status}`));
+    answers.slice(burst).forEach((r, i) => assertLimited(r, `POST ${burst + i}`));
+    // Another address behind the same proxy has its own share.
+    assert.equal((await unsignedPost(srv, '203.0.113.6')).status, 401);
+    // What the client wrote first is its word; the proxy's last entry counts.
+    assertLimited(await unsignedPost(srv, '203.0.113.6, 203.0.113.5'), 'claimed address');
+    // Pages are not inbox POSTs: still served to everyone.
+    assert.equal((await request(srv.url('/'), { headers: { 'X-Forwarded-For': '203.0.113.5' } })).status, 200);
+    assert.match(srv.stderr, /event=inbox_refused path=\/inbox ip=127\.0\.0\.1 status=429 reason=rate_limited/);
+    const metrics = (await request(srv.url('/metrics'))).text;
+    assert.match(metrics, /undersigned_inbox_[a-z_]*\{result="rate_limited"\} [4-9]/);
+  });
+});
+
+describe('inbox POSTs per remote server', () => {
+  let srv;
+  let a;
+  let b;
+  before(async () => {
+    srv = await start({ extraArgs: ['--rate-ip', '0', '--rate-domain', '0.5'] });
+    a = await new Sink().start();
+    b = await new Sink().start();
+  });
+  after(async () => {
+    await a?.stop();
+    await b?.stop();
+    await srv?.stop();
+  });
+
+  test('a server spends its burst, the rest is refused and stores nothing; another server is served', { timeout: 60000 }, async () => {
+    const statement = await trustStatement(srv, a);
+    const post = `${statement.id}/post`;
+    const burst = 0.5 * LIMIT_RATE_BURST_S;
+    const names = Array.from({ length: burst + 3 }, (_, i) => `p${i}`);
+    names.forEach((n) => a.actor(n));
+    const answers = [];
+    for (const n of names) answers.push(await a.post(n, statement.inbox, a.like(n, post)));
+    answers.slice(0, burst).forEach((r, i) => assert.equal(r.status, 202, `Like ${i}: ${r.status} ${r.text}`));
+    answers.slice(burst).forEach((r, i) => {
+      assert.equal(r.status, 429, `Like ${burst + i}: ${r.status} ${r.text}`);
+      assert.match(r.text, /too many requests from server 127\.0\.0\.1:\d+/);
+    });
+    assert.equal(await total(`${post}/likes`), burst, 'only the Likes answered 202 are counted');
+    // The other server is not held back by the first one's flood.
+    b.actor('q');
+    assert.equal((await b.post('q', statement.inbox, b.like('q', post))).status, 202);
+    assert.equal(await total(`${post}/likes`), burst + 1);
+    // The sender's retry, after the wait (one token at 0.5/s: 2 s), is taken.
+    await sleep(2500);
+    const late = names[burst];
+    assert.equal((await a.post(late, statement.inbox, a.like(late, post))).status, 202);
+    assert.equal(await total(`${post}/likes`), burst + 2);
+    assert.match(srv.stderr, /status=429 reason=rate_limited msg="too many requests from server 127\.0\.0\.1:\d+/);
+  });
+});
+
+describe('key fetches while an inbox POST waits', () => {
+  let srv;
+  let hanging;
+  let hanging2;
+  let good;
+  before(async () => {
+    srv = await start();
+    hanging = await new Sink().start();
+    hanging2 = await new Sink().start();
+    good = await new Sink().start();
+  });
+  after(async () => {
+    await hanging?.stop();
+    await hanging2?.stop();
+    await good?.stop();
+    await srv?.stop();
+  });
+
+  test('one fetch per host and two in all: a hanging host holds one thread, the rest is answered at once', { timeout: 90000 }, async () => {
+    const statement = await trustStatement(srv, good);
+    for (const n of ['h1', 'h2']) hanging.actor(n, { doc: 'hang' });
+    hanging2.actor('h3', { doc: 'hang' });
+    good.actor('g1');
+    good.actor('g2');
+    const t0 = Date.now();
+    // Each POST on a connection of its own, as a proxy in front sends them: a
+    // kept-alive connection stays with the thread that took it, held or not.
+    const fresh = { fresh: true, timeoutMs: 60000 };
+    const first = hanging.post('h1', statement.inbox, hanging.follow('h1', statement.id), fresh);
+    await hanging.until(() => hanging.gets.length >= 1, 5000, 'the first key fetch');
+    // Same host, another key: not a second thread held by that host.
+    let t = Date.now();
+    const second = await hanging.post('h2', statement.inbox, hanging.follow('h2', statement.id), fresh);
+    assert.equal(second.status, 503, second.text);
+    assert.match(second.text, /already under way/);
+    assert.ok(Date.now() - t < 2000, `refused after ${Date.now() - t} ms`);
+    // Another host may take the second slot...
+    const third = hanging2.post('h3', statement.inbox, hanging2.follow('h3', statement.id), fresh);
+    await hanging2.until(() => hanging2.gets.length >= 1, 5000, 'the second key fetch');
+    // ...and then there is no room: a good server's new key waits for its retry.
+    t = Date.now();
+    const refused = await good.post('g1', statement.inbox, good.follow('g1', statement.id), fresh);
+    assert.equal(refused.status, 503, refused.text);
+    assert.match(refused.text, /no room/);
+    assert.ok(Date.now() - t < 2000, `refused after ${Date.now() - t} ms`);
+    // Two threads are held; the others answer pages and known signers at once.
+    t = Date.now();
+    const pages = await Promise.all([0, 1, 2, 3].map(() => rawRequest(srv.port,
+      `GET / HTTP/1.1\r\nHost: ${srv.host}\r\nConnection: close\r\n\r\n`)));
+    pages.forEach((p) => assert.match(p, /^HTTP\/1\.1 200 /));
+    assert.ok(Date.now() - t < 3000, `pages took ${Date.now() - t} ms`);
+    // The hung fetches end at their timeout with a 503 (try later), nothing stored.
+    for (const r of await Promise.all([first, third])) assert.equal(r.status, 503, r.text);
+    assert.ok(Date.now() - t0 < (LIMIT_FETCH_TIMEOUT_S + 8) * 1000, `the hangs took ${Date.now() - t0} ms`);
+    assert.equal(await total(`${statement.id}/followers`), 0);
+    // Once the gate is free, the good server's retry is taken.
+    assert.equal((await good.post('g1', statement.inbox, good.follow('g1', statement.id))).status, 202);
+    assert.equal((await good.post('g2', statement.inbox, good.follow('g2', statement.id))).status, 202);
+    assert.equal(await total(`${statement.id}/followers`), 2);
+    srv.assertAlive();
+  });
+
+  test('new keys from one host are fetched at most at the host\'s rate', { timeout: 60000 }, async () => {
+    const statement = await trustStatement(srv, good);
+    const rate = new Sink();
+    await rate.start();
+    try {
+      const burst = 2 * LIMIT_RATE_BURST_S; // --rate-fetch default 2/s
+      const names = Array.from({ length: burst + 5 }, (_, i) => `r${i}`);
+      names.forEach((n) => rate.actor(n));
+      const answers = [];
+      for (const n of names) answers.push(await rate.post(n, statement.inbox, rate.like(n, `${statement.id}/post`)));
+      const ok = answers.filter((r) => r.status === 202).length;
+      const limited = answers.filter((r) => r.status === 503 && /over the rate/.test(r.text)).length;
+      // The burst, and what refilled while the requests ran (2 per second).
+      assert.ok(ok >= burst && ok < names.length, `${ok} of ${names.length} taken`);
+      assert.equal(ok + limited, names.length, answers.map((r) => r.status).join(' '));
+      assert.ok(rate.gets.length <= ok + 2, `${rate.gets.length} fetches for ${ok} keys taken`);
+    } finally {
+      await rate.stop();
+    }
+  });
+});
+
+describe('slow and numerous connections from one address', () => {
+  let srv;
+  // Direct clients here: loopback is no trusted proxy, so 127.0.0.1 is counted.
+  before(async () => { srv = await start({ extraArgs: ['--trusted-proxy', 'none', '--request-timeout', '3'] }); });
+  after(async () => { await srv?.stop(); });
+
+  // Opens a TCP connection; resolves once connected.
+  const open = (socks) => new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port: srv.port });
+    s.on('error', () => {});
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+    socks.push(s);
+  });
+  const closedWithin = (s, ms) => new Promise((resolve) => {
+    if (s.destroyed) { resolve(true); return; }
+    const timer = setTimeout(() => resolve(false), ms);
+    s.once('close', () => { clearTimeout(timer); resolve(true); });
+  });
+
+  test(`at most ${LIMIT_CONNECTIONS_PER_IP} connections at once; freed ones are given back`, { timeout: 30000 }, async () => {
+    const socks = [];
+    try {
+      for (let i = 0; i < LIMIT_CONNECTIONS_PER_IP + 8; i++) await open(socks);
+      const closed = await Promise.all(socks.map((s) => closedWithin(s, 3000)));
+      const kept = closed.filter((c) => !c).length;
+      // This process may keep a connection or two of its own (keep-alive): they count too.
+      assert.ok(kept <= LIMIT_CONNECTIONS_PER_IP && kept >= LIMIT_CONNECTIONS_PER_IP - 2,
+        `${kept} of ${socks.length} connections kept`);
+      // The first ones are kept, those past the cap closed at once.
+      assert.deepEqual(closed.slice(0, LIMIT_CONNECTIONS_PER_IP - 2).filter(Boolean), []);
+      assert.deepEqual(closed.slice(LIMIT_CONNECTIONS_PER_IP).filter((c) => !c), []);
+      assert.match(srv.stderr, /event=connection_refused ip=127\.0\.0\.1/);
+    } finally {
+      socks.forEach((s) => s.destroy());
+    }
+    // Given back: a request from the same address is served again.
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = await request(srv.url('/')).then((r) => r.status, () => 0);
+      if (status !== 200) await sleep(100);
+    }
+    assert.equal(status, 200);
+  });
+
+  test('a body that trickles in is cut at --request-timeout, and nothing is stored', { timeout: 30000 }, async () => {
+    const s = net.connect({ host: '127.0.0.1', port: srv.port });
+    s.on('error', () => {});
+    await new Promise((resolve) => s.once('connect', resolve));
+    const t0 = Date.now();
+    const closed = closedWithin(s, 15000);
+    s.write('POST /inbox HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/activity+json\r\nContent-Length: 100\r\n\r\n');
+    // One byte a second keeps the connection from going idle (15 s).
+    const timer = setInterval(() => { if (!s.destroyed) s.write('{'); }, 1000);
+    try {
+      assert.equal(await closed, true, 'the trickling connection was closed');
+    } finally {
+      clearInterval(timer);
+      s.destroy();
+    }
+    const took = Date.now() - t0;
+    assert.ok(took >= 3000 && took < 8000, `closed after ${took} ms`);
+    assert.match(srv.stderr, /event=request_timeout ip=127\.0\.0\.1 method=POST path=\/inbox/);
+    srv.assertAlive();
+  });
+});
