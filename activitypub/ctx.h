@@ -10,6 +10,7 @@
 struct store;
 struct store_pool;
 struct deliver;
+struct domaincheck_worker;
 struct keycache;
 struct keyring;
 struct pagecache;
@@ -39,6 +40,7 @@ struct ctx {
 	const struct config *cfg;
 	struct store *store;   /* this thread's connection */
 	struct deliver *deliver; /* the delivery worker to wake; NULL in the CLI and tests */
+	struct domaincheck_worker *checks; /* the domain check worker to wake; NULL in the CLI and tests */
 	struct keycache *keys;   /* signers' keys kept parsed, shared; NULL parses each time */
 	struct metrics *metrics; /* counters for /metrics, shared; NULL counts nothing */
 	struct pagecache *pages; /* rendered statement pages (server/pagecache.h), shared; NULL: none */

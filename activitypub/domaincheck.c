@@ -9,6 +9,7 @@
 #include "activitypub/domaincheck.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -512,7 +513,7 @@ int domaincheck_actor(struct ctx *ctx, const struct remote_actor *a, bool *verif
 
 /* ---- the signatures ---- */
 
-void domaincheck_signatory(struct ctx *ctx, const struct remote_actor *a)
+int domaincheck_signatory(struct ctx *ctx, const struct remote_actor *a)
 {
 	struct statement **list = NULL;
 	int64_t *redo = NULL;
@@ -523,7 +524,7 @@ void domaincheck_signatory(struct ctx *ctx, const struct remote_actor *a)
 	int rc;
 
 	if (!a || !a->id)
-		return;
+		return 0;
 	rc = domaincheck_actor(ctx, a, &verified, &handle, &err);
 	decided = rc == 0;
 	if (!decided)
@@ -572,4 +573,173 @@ void domaincheck_signatory(struct ctx *ctx, const struct remote_actor *a)
 	free(redo);
 	free(handle);
 	statements_free(list, n);
+	return decided ? 0 : -ERR_RETRY;
+}
+
+/* ---- the worker ---- */
+
+int64_t domaincheck_backoff(int attempts)
+{
+	int64_t wait = LIMIT_DOMAINCHECK_RETRY_S;
+
+	for (int i = 1; i < attempts && i < 20; i++)
+		wait *= 2;
+	return wait;
+}
+
+/* Check d's actor (from the actor cache) and record what became of the check. */
+static int run_one(struct ctx *ctx, struct domaincheck_due *d, int64_t now, struct err *err)
+{
+	struct remote_actor *a = NULL;
+	int64_t retry_at = 0;
+	struct err why;
+
+	/* An actor no longer cached (deleted) has nothing left to check. */
+	if (store_actor_get(ctx->store, d->actor_id, &a, &why) == 0 &&
+	    domaincheck_signatory(ctx, a) == -ERR_RETRY) {
+		if (d->attempts + 1 < LIMIT_DOMAINCHECK_ATTEMPTS)
+			retry_at = now + domaincheck_backoff(d->attempts + 1);
+		else
+			log_warn("event=domain_check_given_up actor=%s attempts=%d", d->actor_id,
+				 d->attempts + 1);
+	}
+	remote_actor_free(a);
+	return store_domaincheck_finish(ctx->store, d, retry_at, err);
+}
+
+int domaincheck_run_due(struct ctx *ctx, int64_t now, size_t max, size_t *done, struct err *err)
+{
+	size_t n = 0;
+	int rc = 0;
+
+	while (!max || n < max) {
+		struct domaincheck_due d;
+
+		if ((rc = store_domaincheck_next(ctx->store, now, &d, err)) || !d.actor_id)
+			break;
+		rc = run_one(ctx, &d, now, err);
+		domaincheck_due_release(&d);
+		if (rc)
+			break;
+		n++;
+	}
+	if (done)
+		*done = n;
+	return rc;
+}
+
+struct domaincheck_worker {
+	struct ctx ctx; /* a copy of the server's, with the worker's own store */
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t lock; /* guards stop and kicked */
+	pthread_cond_t wake;
+	bool stop, kicked;
+};
+
+/* Whether to stop; waits up to a second for a kick first unless one came. */
+static bool worker_wait(struct domaincheck_worker *w)
+{
+	struct timespec until;
+	bool stop;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop && !w->kicked)
+		if (pthread_cond_timedwait(&w->wake, &w->lock, &until) != 0)
+			break;
+	w->kicked = false;
+	stop = w->stop;
+	pthread_mutex_unlock(&w->lock);
+	return stop;
+}
+
+static bool worker_stopping(struct domaincheck_worker *w)
+{
+	bool stop;
+
+	pthread_mutex_lock(&w->lock);
+	stop = w->stop;
+	pthread_mutex_unlock(&w->lock);
+	return stop;
+}
+
+static void *worker(void *arg)
+{
+	struct domaincheck_worker *w = arg;
+
+	while (!worker_wait(w)) {
+		/* One check at a time, and a look at the stop flag between two. */
+		for (;;) {
+			struct err err;
+			size_t done = 0;
+
+			if (domaincheck_run_due(&w->ctx, (int64_t)time(NULL), 1, &done, &err)) {
+				log_error("event=domain_check_worker_failed msg=%s", err.msg);
+				break;
+			}
+			if (!done || worker_stopping(w))
+				break;
+		}
+	}
+	return NULL;
+}
+
+int domaincheck_start(const struct ctx *base, const char *db_path,
+		      struct domaincheck_worker **out, struct err *err)
+{
+	struct domaincheck_worker *w = xcalloc(1, sizeof(*w));
+	int rc;
+
+	*out = NULL;
+	w->ctx = *base;
+	w->ctx.store = NULL;
+	w->ctx.pool = NULL;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	/*
+	 * Its commits may do without an fsync each: a power cut loses the last
+	 * ones, in order, so at worst a check whose row is still there is redone.
+	 */
+	if ((rc = store_open(db_path, &w->ctx.store, err)) ||
+	    (rc = store_relax_durability(w->ctx.store, err)))
+		goto fail;
+	if (pthread_create(&w->thread, NULL, worker, w) != 0) {
+		rc = errorf(err, ERR_INTERNAL, "cannot start the domain check thread");
+		goto fail;
+	}
+	w->thread_started = true;
+	*out = w;
+	return 0;
+fail:
+	domaincheck_stop(w);
+	return rc;
+}
+
+void domaincheck_kick(struct domaincheck_worker *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->kicked = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void domaincheck_stop(struct domaincheck_worker *w)
+{
+	if (!w)
+		return;
+	if (w->thread_started) {
+		pthread_mutex_lock(&w->lock);
+		w->stop = true;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	store_close(w->ctx.store);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
 }

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
 
@@ -66,14 +67,59 @@ int domaincheck_actor(struct ctx *ctx, const struct remote_actor *a, bool *verif
 		      char **handle, struct err *err);
 
 /*
- * After a signature of a was recorded, or a was updated: run
- * domaincheck_actor() and store the outcome on all of a's signatures (the
- * confirmed handle, also kept in the actor cache, and the domain mark; an
- * undecided check keeps the mark as it was). When an approved signature
- * shows something new, an edit of that statement's post is scheduled
- * (cfg->update_interval_s). Blocks for the fetches (WebFinger and up to
- * LIMIT_DOMAINCHECK_SITES pages). Failures are logged, never returned.
+ * Run domaincheck_actor() for a and store the outcome on all of a's
+ * signatures (the confirmed handle, also kept in the actor cache, and the
+ * domain mark; an undecided check keeps the mark as it was). When an
+ * approved signature shows something new, an edit of that statement's post
+ * is scheduled (cfg->update_interval_s). Blocks for the fetches (WebFinger
+ * and up to LIMIT_DOMAINCHECK_SITES pages): the worker below calls it, never
+ * an HTTP thread. Returns 0 when decided, -ERR_RETRY when undecided (a fetch
+ * failed for now); store failures are logged.
  */
-void domaincheck_signatory(struct ctx *ctx, const struct remote_actor *a);
+int domaincheck_signatory(struct ctx *ctx, const struct remote_actor *a);
+
+/*
+ * The checks happen in the background. The inbox records a signature (or an
+ * actor's Update) with its check pending in the store (see
+ * store_domaincheck_request()), answers at once and wakes the worker; while
+ * pending, a new signature shows as not domain verified. The worker does one
+ * check at a time, each with the timeouts above. An undecided one is tried
+ * again after domaincheck_backoff(attempts), at most LIMIT_DOMAINCHECK_ATTEMPTS
+ * times, then given up (the mark stays as it was: not verified for a new
+ * signature). Pending checks survive a crash: the store holds them.
+ */
+
+/* Seconds to wait after the attempts-th undecided check (1 = the first). Pure. */
+int64_t domaincheck_backoff(int attempts);
+
+/*
+ * Do the checks due at now, one after the other, at most max (0: all that
+ * are due), with ctx's store; *done (may be NULL) counts them. The worker's
+ * loop; tests call it directly. Returns 0 or a store error.
+ */
+int domaincheck_run_due(struct ctx *ctx, int64_t now, size_t max, size_t *done,
+			struct err *err);
+
+struct domaincheck_worker;
+
+/*
+ * Start the worker: a thread with its own store connection on db_path and a
+ * copy of *base (its store replaced; everything else borrowed, and must
+ * outlive the worker). It looks for due checks every second, and at once
+ * after domaincheck_kick(). *out: stop with domaincheck_stop(). Returns 0,
+ * or the error of store_open() / thread creation.
+ */
+int domaincheck_start(const struct ctx *base, const char *db_path,
+		      struct domaincheck_worker **out, struct err *err);
+
+/* Wake the worker: a check was asked for. Safe from any thread; NULL is fine. */
+void domaincheck_kick(struct domaincheck_worker *w);
+
+/*
+ * Stop the worker, join it and free it. A check under way is finished first
+ * (at most its fetches' timeouts); one not finished stays pending in the
+ * store for the next start. NULL is fine.
+ */
+void domaincheck_stop(struct domaincheck_worker *w);
 
 #endif

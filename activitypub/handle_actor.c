@@ -39,6 +39,7 @@ enum handled handle_delete(struct ctx *ctx, const struct activity *a, struct err
 enum handled handle_update(struct ctx *ctx, const struct activity *a, struct err *err)
 {
 	struct remote_actor *fresh = NULL;
+	bool asked = false;
 	int rc;
 
 	/* Not an actor: perhaps the edit of a statement post our organisations signed. */
@@ -52,13 +53,19 @@ enum handled handle_update(struct ctx *ctx, const struct activity *a, struct err
 		log_warn("event=actor_refetch_failed actor=%s msg=%s", a->actor_id, err->msg);
 		return HANDLED_IGNORED;
 	}
-	/* The name shown with its signatures follows the actor's own. */
+	/*
+	 * The name shown with its signatures follows the actor's own; its
+	 * handle and website may have changed too: a signer's domain check is
+	 * asked for again, done in the background (the mark stays meanwhile).
+	 */
 	rc = store_signatory_refresh(ctx->store, fresh->id,
 				     fresh->name && *fresh->name ? fresh->name
 								 : fresh->preferred_username,
 				     fresh->handle, fresh->url, err);
 	if (!rc)
-		domaincheck_signatory(ctx, fresh);
+		rc = store_domaincheck_request(ctx->store, fresh->id, &asked, err);
+	if (!rc && asked)
+		domaincheck_kick(ctx->checks);
 	remote_actor_free(fresh);
 	return rc ? handler_store_failed(err) : HANDLED_DONE;
 }

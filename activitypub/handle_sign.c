@@ -28,6 +28,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/str.h"
+#include "util/url.h"
 
 const char *sign_initial_state(const char *policy, const char *actor_type)
 {
@@ -138,8 +139,8 @@ static int sign_record(struct ctx *ctx, const struct activity *a, const struct s
 	if (!rc && *created) {
 		log_info("event=signature actor=%s statement=%s how=%s state=%s", signer->id, s->slug,
 			 how, *state);
-		/* The confirmed handle and the domain check; their failures only log. */
-		domaincheck_signatory(ctx, signer);
+		/* The store holds its domain check as pending: the worker does it, not this thread. */
+		domaincheck_kick(ctx->checks);
 	}
 	return rc;
 }
@@ -221,12 +222,26 @@ static const char *mention_answer(const char *state, bool created)
 	return "Thank you: your signature is recorded and waits for the coordinators' review.";
 }
 
+/* "@preferredUsername@host[:port]" of the actor's id, new; NULL when it has neither. */
+static char *implied_handle(const struct remote_actor *a)
+{
+	struct url u;
+	char *h = NULL;
+
+	if (!a->preferred_username || !*a->preferred_username || !a->id ||
+	    url_parse(a->id, &u, NULL))
+		return NULL;
+	h = xasprintf("@%s@%s", a->preferred_username, u.authority);
+	url_release(&u);
+	return h;
+}
+
 int sign_by_mention(struct ctx *ctx, const struct activity *a, const struct statement *s,
 		    struct err *err)
 {
 	const char *content = ap_str(a->object, "content");
 	struct remote_actor *known = NULL;
-	char *origin = NULL;
+	char *origin = NULL, *implied = NULL;
 	int64_t recent = 0;
 	const char *state;
 	bool created;
@@ -250,14 +265,23 @@ int sign_by_mention(struct ctx *ctx, const struct activity *a, const struct stat
 	}
 	/* The Note, not the Create, is what its author deletes to withdraw. */
 	rc = sign_record(ctx, a, s, "mention", a->object_id, &state, &created, err);
-	/* A first-time signer's handle was confirmed by sign_record's domain check just now. */
+	/*
+	 * The reply names the signer by the handle WebFinger confirmed; a
+	 * first-time signer's is not confirmed yet (the domain check runs in the
+	 * background), so by the one its server implies (preferredUsername@host).
+	 */
 	if (!rc && !a->signer->handle)
 		store_actor_get(ctx->store, a->actor_id, &known, NULL);
+	if (!rc && !(known && known->handle))
+		implied = implied_handle(a->signer);
 	if (!rc)
 		rc = outbox_reply(ctx, s, a->actor_id,
-				  known && known->handle ? known->handle : a->signer->handle,
+				  known && known->handle ? known->handle
+				  : a->signer->handle    ? a->signer->handle
+							 : implied,
 				  a->signer->inbox, a->object_id, mention_answer(state, created), err);
 	remote_actor_free(known);
+	free(implied);
 	return rc;
 }
 

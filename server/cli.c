@@ -17,6 +17,7 @@
 
 #include "activitypub/ctx.h"
 #include "activitypub/deliver.h"
+#include "activitypub/domaincheck.h"
 #include "activitypub/keycache.h"
 #include "activitypub/keyring.h"
 #include "activitypub/metrics.h"
@@ -306,6 +307,7 @@ int cli_serve(int argc, char **argv)
 	struct http_server *http = NULL;
 	struct store_pool *pool = NULL;
 	struct deliver *deliver = NULL;
+	struct domaincheck_worker *checks = NULL;
 	struct store *st = NULL;
 	struct config cfg = { 0 };
 	struct ctx ctx = { 0 };
@@ -376,6 +378,12 @@ int cli_serve(int argc, char **argv)
 		goto out;
 	}
 	ctx.deliver = deliver;
+	/* The signers' domain checks: their fetches never hold an HTTP thread. */
+	if (domaincheck_start(&ctx, o.db, &checks, &err)) {
+		cli_fail("domain check worker: %s", err.msg);
+		goto out;
+	}
+	ctx.checks = checks;
 	if (http_start(&ctx, pool, cfg.listen, &http, &err)) {
 		cli_fail("%s", err.msg);
 		goto out;
@@ -386,6 +394,7 @@ int cli_serve(int argc, char **argv)
 	rc = 0;
 out:
 	http_stop(http);
+	domaincheck_stop(checks);
 	deliver_stop(deliver);
 	store_pool_close(pool);
 	keycache_free(ctx.keys);

@@ -363,6 +363,23 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL"
 	");"
 	"PRAGMA user_version = 7;",
+
+	/*
+	 * 8: domain checks to do (activitypub/domaincheck.h), one row per
+	 * actor, so a check asked for before a crash is done after it. The
+	 * inbox asks (gen counts the asks, so a check that ran while a newer
+	 * ask came does not clear it); the worker retries a check a fetch left
+	 * undecided at next_attempt_at, and gives up after a few attempts.
+	 */
+	"CREATE TABLE domain_checks ("
+	"  actor_id TEXT PRIMARY KEY NOT NULL,"
+	"  gen INTEGER NOT NULL DEFAULT 1,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  requested_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX domain_checks_due ON domain_checks(next_attempt_at);"
+	"PRAGMA user_version = 8;",
 };
 
 #define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -5,6 +5,7 @@
 #include "store/db.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "util/mem.h"
@@ -193,6 +194,38 @@ int store_signatory_count(struct store *st, int64_t statement_id, const char *st
 	return rc;
 }
 
+/*
+ * Ask for a domain check of actor_id, due now (a pending one is asked again:
+ * gen moves on, attempts start over). only_signers: only when it has a
+ * pending or approved signature. *asked (may be NULL): whether a row was written.
+ */
+static int check_request(struct store *st, const char *actor_id, bool only_signers, bool *asked,
+			 struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (asked)
+		*asked = false;
+	/* "WHERE true" keeps sqlite from reading ON CONFLICT as a join's ON. */
+	if ((rc = db_prepare(st,
+			     "INSERT INTO domain_checks (actor_id, next_attempt_at, requested_at)"
+			     " SELECT ?1, ?2, ?2 WHERE NOT ?3 OR EXISTS (SELECT 1 FROM signatories"
+			     "  WHERE actor_id = ?1 AND state IN ('pending', 'approved'))"
+			     " ON CONFLICT (actor_id) DO UPDATE SET gen = gen + 1, attempts = 0,"
+			     " next_attempt_at = excluded.next_attempt_at,"
+			     " requested_at = excluded.requested_at",
+			     &q, err)))
+		return rc;
+	if (db_bind_text(q, 1, actor_id) || sqlite3_bind_int64(q, 2, (int64_t)time(NULL)) ||
+	    sqlite3_bind_int(q, 3, only_signers ? 1 : 0))
+		rc = db_fail(st, err, "ask for a domain check");
+	else if (!(rc = db_step_done(st, q, err, "ask for a domain check")) && asked)
+		*asked = sqlite3_changes(st->db) > 0;
+	db_finish(st, q);
+	return rc;
+}
+
 int store_signatory_add_verified(struct store *st, int64_t statement_id,
 				 const struct signatory *sig, const char *proof, int64_t *id,
 				 bool *created, struct err *err)
@@ -275,7 +308,9 @@ int store_signatory_add_verified(struct store *st, int64_t statement_id,
 		goto out;
 	if (id && !state)
 		*id = sqlite3_last_insert_rowid(st->db);
-	if ((rc = db_commit(st, err)))
+	/* The new signature's domain check is pending from this same commit on. */
+	if ((rc = check_request(st, sig->actor_id, false, NULL, err)) ||
+	    (rc = db_commit(st, err)))
 		goto out;
 	if (created)
 		*created = true;
@@ -524,5 +559,91 @@ out:
 		*was_approved = false;
 	}
 	db_finish(st, q);
+	return rc;
+}
+
+/* ---- domain checks to do ---- */
+
+int store_domaincheck_request(struct store *st, const char *actor_id, bool *asked,
+			      struct err *err)
+{
+	if (!actor_id)
+		return errorf(err, ERR_INVALID, "a domain check needs an actor");
+	return check_request(st, actor_id, true, asked, err);
+}
+
+int store_domaincheck_next(struct store *st, int64_t now, struct domaincheck_due *out,
+			   struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, step;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = db_prepare(st,
+			     "SELECT actor_id, gen, attempts FROM domain_checks"
+			     " WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, actor_id LIMIT 1",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, now)) {
+		rc = db_fail(st, err, "next domain check");
+		goto out;
+	}
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		out->actor_id = db_column_dup(q, 0);
+		out->gen = sqlite3_column_int64(q, 1);
+		out->attempts = sqlite3_column_int(q, 2);
+	} else if (step != SQLITE_DONE) {
+		rc = db_fail(st, err, "next domain check");
+	}
+out:
+	db_finish(st, q);
+	return rc;
+}
+
+int store_domaincheck_finish(struct store *st, const struct domaincheck_due *d, int64_t retry_at,
+			     struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	/* Only the ask that was checked: a newer one (gen moved on) stays due. */
+	if ((rc = db_prepare(st,
+			     retry_at ? "UPDATE domain_checks SET attempts = attempts + 1,"
+					" next_attempt_at = ?3 WHERE actor_id = ?1 AND gen = ?2"
+				      : "DELETE FROM domain_checks WHERE actor_id = ?1 AND gen = ?2",
+			     &q, err)))
+		return rc;
+	if (db_bind_text(q, 1, d->actor_id) || sqlite3_bind_int64(q, 2, d->gen) ||
+	    (retry_at && sqlite3_bind_int64(q, 3, retry_at)))
+		rc = db_fail(st, err, "finish a domain check");
+	else
+		rc = db_step_done(st, q, err, "finish a domain check");
+	db_finish(st, q);
+	return rc;
+}
+
+void domaincheck_due_release(struct domaincheck_due *d)
+{
+	free(d->actor_id);
+	memset(d, 0, sizeof(*d));
+}
+
+int store_domaincheck_pending(struct store *st, const char *actor_id, bool *pending,
+			      struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t one = 0;
+	int rc;
+
+	*pending = false;
+	if ((rc = db_prepare(st, "SELECT count(*) FROM domain_checks WHERE actor_id = ?1", &q, err)))
+		return rc;
+	if (db_bind_text(q, 1, actor_id))
+		rc = db_fail(st, err, "read a domain check");
+	else
+		rc = db_step_int64(st, q, &one, NULL, err, "read a domain check");
+	db_finish(st, q);
+	*pending = one > 0;
 	return rc;
 }

@@ -229,6 +229,38 @@ int store_signatory_set_domain_verified(struct store *st, const char *actor_id, 
 					struct err *err);
 
 /*
+ * Domain checks to do (the worker of activitypub/domaincheck.h does them).
+ * store_signatory_add_verified() asks for one with every new signature, in
+ * its transaction. store_domaincheck_request() asks for one (due now) when
+ * actor_id has a pending or approved signature (*asked, may be NULL: whether
+ * it did); a pending one is asked again (its attempts start over).
+ */
+int store_domaincheck_request(struct store *st, const char *actor_id, bool *asked,
+			      struct err *err);
+
+/* A check that is due: owned fields, release with domaincheck_due_release(). */
+struct domaincheck_due {
+	char *actor_id;
+	int64_t gen;  /* which ask; finishing an older one leaves a newer one due */
+	int attempts; /* undecided attempts so far */
+};
+void domaincheck_due_release(struct domaincheck_due *d);
+
+/* The check due first at now; out->actor_id NULL when none is due. */
+int store_domaincheck_next(struct store *st, int64_t now, struct domaincheck_due *out,
+			   struct err *err);
+/*
+ * The check d was done: retry_at 0 removes it (decided, or given up); else
+ * it is due again at retry_at with one attempt more. Unless it was asked
+ * again meanwhile: then the newer ask stays as it is.
+ */
+int store_domaincheck_finish(struct store *st, const struct domaincheck_due *d, int64_t retry_at,
+			     struct err *err);
+/* Whether a domain check of actor_id is pending (asked, not yet decided or given up). */
+int store_domaincheck_pending(struct store *st, const char *actor_id, bool *pending,
+			      struct err *err);
+
+/*
  * Batched edits of the statement post. Schedule one at due unless one is
  * already scheduled (the earlier stays: a burst of signatures is one edit).
  */

@@ -50,6 +50,8 @@
 #define LIMIT_DELIVERY_POLL_MS 1000        /* the worker looks at the queue at least this often */
 #define LIMIT_DOMAINCHECK_SITES 2          /* websites of a signer checked for a link back */
 #define LIMIT_DOMAINCHECK_TIMEOUT_S 5      /* one website's home page, whole fetch */
+#define LIMIT_DOMAINCHECK_ATTEMPTS 4       /* undecided checks of one signer before giving up */
+#define LIMIT_DOMAINCHECK_RETRY_S 60       /* wait after the first undecided check, doubled each time */
 #define LIMIT_INTENT_TIMEOUT_S 3           /* a reader's server's WebFinger (they wait for it) */
 #define LIMIT_INTENT_JRD_BYTES (64 * 1024) /* that WebFinger answer */
 

@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -224,7 +225,9 @@ describe('organisations sign by Follow and Endorse, a person by mention; every v
     assert.equal(o.attributedTo, srv.actorUrl());
     assert.equal(o.inReplyTo, aliceNote.id.href, 'a reply to her post');
     assert.ok([].concat(o.to).includes(hostA.actorId('alice')), 'addressed to her');
-    // Mentions her by the handle WebFinger confirmed, as Mastodon shows a mention.
+    // Mentions her by her handle, as Mastodon shows a mention (the domain check,
+    // which confirms it with WebFinger, may still be running: then the one her
+    // server's actor implies, which is the same here).
     const handle = `@alice@${new URL(hostA.base).host}`;
     assert.ok([].concat(o.tag).some((t) => t.type === 'Mention' && t.href === hostA.actorId('alice') && t.name === handle),
       `mentions her as ${handle}: ${JSON.stringify(o.tag)}`);
@@ -235,7 +238,10 @@ describe('organisations sign by Follow and Endorse, a person by mention; every v
     assert.equal(row.state, 'pending');
     assert.equal(row.how, 'mention');
     assert.equal(row.name, names.alice);
-    assert.equal(row.handle, handle);
+    // The handle WebFinger confirmed, once the background domain check is done.
+    const checked = await eventually(async () => (byActor(await exportRows(srv), 'alice')?.handle ? true : null));
+    assert.ok(checked, 'the domain check recorded a handle');
+    assert.equal(byActor(await exportRows(srv), 'alice').handle, handle);
   });
 
   test('a burst: three Organizations follow and a fourth endorses; each is answered and approved', async () => {
@@ -255,8 +261,13 @@ describe('organisations sign by Follow and Endorse, a person by mention; every v
     }
     const accE = await hostA.waitFor((e) => e.type === 'Accept' && e.object === endorses.org4.id, WAIT_MS, 'the Accept of the Endorse');
     assert.equal(accE.actor, srv.actorUrl());
-    const rows = await exportRows(srv);
-    for (const id of ['org1', 'org2', 'org3', 'org4']) {
+    // Every signature is recorded at the 202; the handles come with the domain checks, a moment later.
+    const want = ['org1', 'org2', 'org3', 'org4'];
+    const rows = await eventually(async () => {
+      const r = await exportRows(srv);
+      return want.every((id) => byActor(r, id)?.handle) ? r : null;
+    }) ?? await exportRows(srv);
+    for (const id of want) {
       const row = byActor(rows, id);
       assert.ok(row, `${id} signed`);
       assert.equal(row.state, 'approved', `${id}: an Organization is approved at once`);
@@ -452,6 +463,112 @@ describe('organisations sign by Follow and Endorse, a person by mention; every v
   test('the peers\' inboxes saw no errors and the server is healthy', () => {
     assert.deepEqual(hostA.errors, []);
     assert.deepEqual(hostB.errors, []);
+    srv.assertAlive();
+  });
+});
+
+// The domain check (WebFinger on the signer's server, then its websites' home
+// pages, each up to LIMIT_DOMAINCHECK_TIMEOUT_S) runs in a background worker:
+// a signer whose website hangs gets its 202 at once, and shows as verified
+// once the check is done; a check pending when the server is killed is done
+// after the restart (the store holds it).
+const DOMAINCHECK_TIMEOUT_MS = 1000 * Number(/#define\s+LIMIT_DOMAINCHECK_TIMEOUT_S\s+(\d+)/
+  .exec(fs.readFileSync(path.join(ROOT, 'util/limits.h'), 'utf8'))[1]);
+
+// A website on loopback: its home page links back to `actors` with rel="me",
+// or (while `hang` is true) it accepts the request and never answers.
+async function website(actors) {
+  const site = { hang: false, gets: 0, held: [] };
+  site.server = http.createServer((req, res) => {
+    if (req.url === '/') site.gets++;
+    if (site.hang) { site.held.push(res); return; }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>Home</title>${actors().map((a) => `<a rel="me" href="${a}">us</a>`).join('')}`);
+  });
+  await new Promise((r) => site.server.listen(0, '127.0.0.1', r));
+  site.url = `http://127.0.0.1:${site.server.address().port}`;
+  site.close = () => { for (const res of site.held) res.destroy(); site.server.closeAllConnections(); site.server.close(); };
+  return site;
+}
+
+describe('the domain check runs in the background, and survives a crash', () => {
+  let srv;
+  let host;
+  let hanging;            // never answers
+  let linking;            // links back to both signers
+  let flaky;              // hangs until the server is killed, then links back
+
+  before(async () => {
+    srv = await start();
+    hanging = await website(() => []);
+    hanging.hang = true;
+    linking = await website(() => [host.actorId('slow')]);
+    flaky = await website(() => [host.actorId('killed')]);
+    flaky.hang = true;
+    host = await new PeerHost({
+      actors: {
+        // The hanging website first: the check waits for it before it reads the second.
+        slow: { type: 'Organization', name: 'Slow Website Org', websites: [`${hanging.url}/`, `${linking.url}/`] },
+        killed: { type: 'Organization', name: 'Killed Check Org', websites: [`${flaky.url}/`] },
+      },
+    }).start();
+  });
+  after(async () => {
+    await host?.stop();
+    await srv?.stop();
+    for (const site of [hanging, linking, flaky]) site?.close();
+  });
+
+  const item = async (id) => (await collectItems(`${srv.actorUrl()}/signatures`)).items
+    .find((x) => x.id === host.actorId(id));
+  const pendingChecks = (id) => Number(spawnSync('sqlite3', ['-cmd', '.timeout 5000', srv.db,
+    `SELECT count(*) FROM domain_checks WHERE actor_id = '${host.actorId(id)}'`], { encoding: 'utf8', timeout: 30000 }).stdout.trim());
+
+  test('a signer whose website hangs gets its 202 at once; it shows verified once the check is done', async (t) => {
+    const t0 = Date.now();
+    await postTo(srv, host, 'slow', endorse(host, 'slow', srv.actorUrl()));
+    const took = Date.now() - t0;
+    t.diagnostic(`202 after ${took} ms`);
+    assert.ok(took < DOMAINCHECK_TIMEOUT_MS / 2, `202 after ${took} ms, well under the ${DOMAINCHECK_TIMEOUT_MS} ms a home page may take`);
+    // Listed at once, not (yet) verified: the check waits on the hanging website.
+    const first = await item('slow');
+    assert.ok(first, 'listed at the 202');
+    assert.equal(first['undersigned:domainVerified'], false);
+    assert.ok(await eventually(() => hanging.gets > 0), 'the worker asked the hanging website');
+    // Meanwhile the HTTP threads are free: the statement answers at once.
+    const t1 = Date.now();
+    assert.equal((await getAP(srv.actorUrl())).status, 200);
+    assert.ok(Date.now() - t1 < 1000, `GET during the check took ${Date.now() - t1} ms`);
+    // The hanging page times out, the second website links back: verified.
+    const done = await eventually(async () => ((await item('slow'))?.['undersigned:domainVerified'] ? true : null),
+      DOMAINCHECK_TIMEOUT_MS + WAIT_MS);
+    assert.ok(done, 'domain verified once the check is done');
+    t.diagnostic(`verified ${Date.now() - t0} ms after the POST`);
+    assert.equal((await item('slow'))['undersigned:handle'], `@slow@${new URL(host.base).host}`);
+    assert.equal(linking.gets, 1);
+    assert.ok(await eventually(() => pendingChecks('slow') === 0), 'no check left pending');
+  });
+
+  test('the server is killed (SIGKILL) while a check is pending; the check is done after the restart', async () => {
+    await postTo(srv, host, 'killed', endorse(host, 'killed', srv.actorUrl()));
+    assert.ok(await eventually(() => flaky.gets > 0), 'the worker is waiting for the website');
+    assert.equal(pendingChecks('killed'), 1, 'the pending check is in the database');
+    srv.child.kill('SIGKILL');
+    await srv.exited;
+    assert.equal((await exportRows(srv)).find((r) => r.actor_id === host.actorId('killed'))?.domain_verified, false);
+    flaky.hang = false;             // the website answers now, and links back
+    const before = flaky.gets;
+    srv = await start({ db: srv.db, port: srv.port });
+    const done = await eventually(async () => ((await item('killed'))?.['undersigned:domainVerified'] ? true : null),
+      DOMAINCHECK_TIMEOUT_MS + WAIT_MS);
+    assert.ok(done, 'domain verified after the restart');
+    assert.ok(flaky.gets > before, 'the check was made again');
+    assert.ok(await eventually(() => pendingChecks('killed') === 0), 'no check left pending');
+    assert.equal((await item('slow'))['undersigned:domainVerified'], true, 'the earlier one stays');
+  });
+
+  test('the peer saw no inbox errors and the server is healthy', () => {
+    assert.deepEqual(host.errors, []);
     srv.assertAlive();
   });
 });

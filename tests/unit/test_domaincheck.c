@@ -22,6 +22,7 @@
 #include "store/store.h"
 #include "tests/unit/testsrv.h"
 #include "util/err.h"
+#include "util/limits.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -508,6 +509,179 @@ static void stored_on_the_signature(void **state)
 	free(want);
 }
 
+/* A statement "st" and an approved signature of a on it; returns the statement id. */
+static int64_t signed_by(struct fixture *f, const struct remote_actor *a)
+{
+	struct statement s = { 0 };
+	struct signatory g = { 0 };
+	struct err err;
+
+	s.slug = "st";
+	s.title = "A statement";
+	s.public_pem = "-";
+	s.private_pem = "-";
+	assert_int_equal(store_statement_add(f->st, &s, &err), 0);
+	g.name = "Org";
+	g.actor_id = a->id;
+	g.how = "endorse";
+	g.state = "approved";
+	g.actor_type = "Organization";
+	g.signed_at = 100;
+	assert_int_equal(store_actor_put(f->st, a, &err), 0);
+	assert_int_equal(store_signatory_add_verified(f->st, s.id, &g, NULL, NULL, NULL, &err), 0);
+	return s.id;
+}
+
+static bool pending(struct fixture *f, const char *actor_id)
+{
+	struct err err;
+	bool p = false;
+
+	assert_int_equal(store_domaincheck_pending(f->st, actor_id, &p, &err), 0);
+	return p;
+}
+
+static void backoff(void **state)
+{
+	(void)state;
+	assert_int_equal(domaincheck_backoff(1), LIMIT_DOMAINCHECK_RETRY_S);
+	assert_int_equal(domaincheck_backoff(2), 2 * LIMIT_DOMAINCHECK_RETRY_S);
+	assert_int_equal(domaincheck_backoff(3), 4 * LIMIT_DOMAINCHECK_RETRY_S);
+	assert_true(domaincheck_backoff(1000) > 0);
+}
+
+/* A new signature's check is pending in the store until the worker's loop has done it. */
+static void pending_until_done(void **state)
+{
+	struct fixture *f = *state;
+	struct remote_actor *a = actor(f, "org", f->w.site.base);
+	char *html = xasprintf("<a href=\"%s\" rel=\"me\">fediverse</a>", a->id);
+	struct signatory *got = NULL;
+	int64_t sid = signed_by(f, a);
+	struct err err;
+	size_t done = 9;
+	bool asked = true;
+
+	assert_true(pending(f, a->id));
+	assert_int_equal(store_signatory_get(f->st, sid, a->id, &got, &err), 0);
+	assert_false(got->domain_verified); /* not (yet) verified while pending */
+	signatories_free(got, 1);
+
+	f->w.html = html;
+	assert_int_equal(domaincheck_run_due(&f->ctx, (int64_t)time(NULL), 0, &done, &err), 0);
+	assert_int_equal(done, 1);
+	assert_false(pending(f, a->id));
+	assert_int_equal(store_signatory_get(f->st, sid, a->id, &got, &err), 0);
+	assert_true(got->domain_verified);
+	assert_non_null(got->handle);
+	signatories_free(got, 1);
+	assert_int_equal(domaincheck_run_due(&f->ctx, (int64_t)time(NULL), 0, &done, &err), 0);
+	assert_int_equal(done, 0);
+
+	/* Asked again (an Update of the actor): pending; the mark stays meanwhile. */
+	assert_int_equal(store_domaincheck_request(f->st, a->id, &asked, &err), 0);
+	assert_true(asked);
+	assert_true(pending(f, a->id));
+	assert_int_equal(store_signatory_get(f->st, sid, a->id, &got, &err), 0);
+	assert_true(got->domain_verified);
+	signatories_free(got, 1);
+	/* Someone who signed nothing is not checked. */
+	assert_int_equal(store_domaincheck_request(f->st, "https://x.example/users/n", &asked, &err),
+			 0);
+	assert_false(asked);
+	assert_false(pending(f, "https://x.example/users/n"));
+
+	remote_actor_free(a);
+	free(html);
+}
+
+/* A website that does not answer: retried later with backoff, then given up, unverified. */
+static void undecided_retried_then_given_up(void **state)
+{
+	struct fixture *f = *state;
+	struct remote_actor *a = actor(f, "org", "http://127.0.0.1:1/");
+	struct signatory *got = NULL;
+	int64_t sid = signed_by(f, a), now = (int64_t)time(NULL);
+	struct domaincheck_due d;
+	struct err err;
+	size_t done;
+
+	for (int i = 1; i <= LIMIT_DOMAINCHECK_ATTEMPTS; i++) {
+		assert_int_equal(domaincheck_run_due(&f->ctx, now, 0, &done, &err), 0);
+		assert_int_equal(done, 1);
+		if (i == LIMIT_DOMAINCHECK_ATTEMPTS)
+			break;
+		assert_true(pending(f, a->id));
+		/* Not due again before its backoff. */
+		assert_int_equal(domaincheck_run_due(&f->ctx, now, 0, &done, &err), 0);
+		assert_int_equal(done, 0);
+		assert_int_equal(store_domaincheck_next(f->st, now + domaincheck_backoff(i), &d, &err),
+				 0);
+		assert_string_equal(d.actor_id, a->id);
+		assert_int_equal(d.attempts, i);
+		domaincheck_due_release(&d);
+		now += domaincheck_backoff(i);
+	}
+	assert_false(pending(f, a->id)); /* given up */
+	assert_int_equal(store_signatory_get(f->st, sid, a->id, &got, &err), 0);
+	assert_false(got->domain_verified);
+	assert_non_null(got->handle); /* WebFinger answered all the same */
+	signatories_free(got, 1);
+	remote_actor_free(a);
+}
+
+/* A check asked again while one ran is not cleared by the older one finishing. */
+static void newer_ask_stays(void **state)
+{
+	struct fixture *f = *state;
+	struct remote_actor *a = actor(f, "org", NULL);
+	struct domaincheck_due d;
+	struct err err;
+
+	signed_by(f, a);
+	assert_int_equal(store_domaincheck_next(f->st, (int64_t)time(NULL), &d, &err), 0);
+	assert_non_null(d.actor_id);
+	assert_int_equal(store_domaincheck_request(f->st, a->id, NULL, &err), 0);
+	assert_int_equal(store_domaincheck_finish(f->st, &d, 0, &err), 0);
+	assert_true(pending(f, a->id));
+	domaincheck_due_release(&d);
+	assert_int_equal(store_domaincheck_next(f->st, (int64_t)time(NULL), &d, &err), 0);
+	assert_int_equal(store_domaincheck_finish(f->st, &d, 0, &err), 0);
+	assert_false(pending(f, a->id));
+	domaincheck_due_release(&d);
+	remote_actor_free(a);
+}
+
+/* The worker thread does a kicked check, and stops cleanly. */
+static void worker_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct remote_actor *a = actor(f, "org", f->w.site.base);
+	char *html = xasprintf("<a href=\"%s\" rel=\"me\">fediverse</a>", a->id);
+	struct domaincheck_worker *w = NULL;
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	struct signatory *got = NULL;
+	int64_t sid;
+	struct err err;
+	int tries = 0;
+
+	f->w.html = html;
+	assert_int_equal(domaincheck_start(&f->ctx, f->path, &w, &err), 0);
+	sid = signed_by(f, a);
+	domaincheck_kick(w);
+	while (pending(f, a->id) && tries++ < 500) /* 10 s at most */
+		nanosleep(&pause, NULL);
+	assert_false(pending(f, a->id));
+	domaincheck_stop(w);
+	assert_int_equal(store_signatory_get(f->st, sid, a->id, &got, &err), 0);
+	assert_true(got->domain_verified);
+	signatories_free(got, 1);
+	domaincheck_stop(NULL);
+	domaincheck_kick(NULL);
+	remote_actor_free(a);
+	free(html);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +695,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(own_server_and_down, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(stored_on_the_signature, fixture_setup,
 						fixture_teardown),
+		cmocka_unit_test(backoff),
+		cmocka_unit_test_setup_teardown(pending_until_done, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(undecided_retried_then_given_up, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(newer_ask_stays, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(worker_thread, fixture_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -23,7 +23,7 @@ import http from 'node:http';
 import { MemoryKvStore, createFederation, signRequest } from '@fedify/fedify';
 import {
   Accept, Activity, Application, Create, Endpoints, Follow, Group, Like, Organization,
-  Person, Reject, Service, Undo, Update,
+  Person, PropertyValue, Reject, Service, Undo, Update,
 } from '@fedify/vocab';
 
 const CLASSES = { Organization, Person, Service, Group, Application };
@@ -36,7 +36,8 @@ async function readBody(req) {
 }
 
 export class PeerHost {
-  // actors: { ID: { type, name, sharedInbox (default true), aliases: [URL strings] } }
+  // actors: { ID: { type, name, sharedInbox (default true), aliases: [URL strings],
+  //                 websites: [URL strings], each a "Website" profile field } }
   // sharedKeys: one RSA key pair for every actor (cheap for many actors).
   constructor({ actors = {}, sharedKeys = false, firstKnock } = {}) {
     this.actors = new Map();
@@ -53,9 +54,9 @@ export class PeerHost {
   }
 
   // Adds (or replaces) an actor; usable after start().
-  addActor(id, { type = 'Organization', name = id, sharedInbox = true, aliases = [] } = {}) {
+  addActor(id, { type = 'Organization', name = id, sharedInbox = true, aliases = [], websites = [] } = {}) {
     if (!CLASSES[type]) throw new Error(`unknown actor type ${type}`);
-    this.actors.set(id, { type, name, sharedInbox, aliases });
+    this.actors.set(id, { type, name, sharedInbox, aliases, websites });
   }
 
   // RSA-2048 (what Mastodon uses): Fedify's generateCryptoKeyPair makes
@@ -92,6 +93,11 @@ export class PeerHost {
         };
         if (spec.sharedInbox) props.endpoints = new Endpoints({ sharedInbox: ctx.getInboxUri() });
         if (spec.aliases.length) props.aliases = spec.aliases.map((u) => new URL(u));
+        if (spec.websites.length) {
+          props.attachments = spec.websites.map((u) => new PropertyValue({
+            name: 'Website', value: `<a href="${u}" rel="me nofollow noopener">${u}</a>`,
+          }));
+        }
         return new CLASSES[spec.type](props);
       })
       .setKeyPairsDispatcher(async (_ctx, identifier) => (
