@@ -137,4 +137,13 @@ include fuzz/fuzz.mk
 # make bench: the benchmark suite (bench/run.sh), one table of figures and ratios.
 include bench/bench.mk
 
+# make soak: SOAK_SECONDS (600) of steady mixed signed traffic from Fedify peers
+# against the plain binary, then RSS, descriptors, 5xx and every activity checked
+# (tests/soak/soak.mjs; docs/performance.md, "Soak"). Not part of `make test`.
+soak: deps
+	@$(MAKE) --no-print-directory SANITIZE= undersigned
+	@UNDERSIGNED_BIN=$(abspath undersigned) ./tests/soak/run.sh
+
+.PHONY: soak
+
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
