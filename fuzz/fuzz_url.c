@@ -5,15 +5,18 @@
  *   a query string (url_query_get with the names the server reads)
  *   a request target, path?query (routed as a GET through router_handle;
  *   not /authorize_interaction, which looks the reader's server up)
- *   an Accept header (content negotiation)
+ *   an Accept header (content negotiation), also read as an X-Forwarded-For
+ *   header (net_client_key: whom the rate limits count)
  *   the rest: url_decode and router_slug_valid
  *
  * Invariants: a parsed URL is http(s) with a lower-case host, a port in range,
  * a path starting with '/', and the authority its host (and port); decoded
  * values hold no NUL; a valid slug is 1-64 of [a-z0-9_-]; a routed GET never
  * answers 5xx, a web page carries no <script>, and a Location header no control
- * character.
+ * character; a client key is an IP address (IPv6 as its /64), from the header
+ * only when the peer is a trusted proxy.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <string.h>
 
@@ -24,6 +27,7 @@
 #include "server/router.h"
 #include "util/limits.h"
 #include "util/log.h"
+#include "util/net.h"
 #include "util/str.h"
 #include "util/url.h"
 
@@ -80,6 +84,26 @@ static void check_query(const char *q)
 	}
 }
 
+static void check_client_key(const char *xff)
+{
+	char key[NET_CLIENT_KEY_MAX], addr[NET_CLIENT_KEY_MAX];
+	unsigned char bin[16];
+	size_t n;
+
+	net_client_key("192.0.2.1", xff, NULL, key);
+	FUZZ_CHECK(str_eq(key, "192.0.2.1"), "an untrusted peer's header was believed: %s", key);
+	net_client_key("127.0.0.1", xff, NULL, key);
+	n = strlen(key);
+	FUZZ_CHECK(n > 0 && n < sizeof(key), "client key of %zu bytes", n);
+	if (n > 3 && str_ends(key, "/64")) {
+		memcpy(addr, key, n - 3);
+		addr[n - 3] = '\0';
+		FUZZ_CHECK(inet_pton(AF_INET6, addr, bin) == 1, "client key %s", key);
+	} else {
+		FUZZ_CHECK(inet_pton(AF_INET, key, bin) == 1, "client key %s", key);
+	}
+}
+
 /* GET target through the router, the way server/http.c hands it over. */
 static void route(const char *target, const char *accept)
 {
@@ -131,6 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (target[0] == '/')
 		route(target, accept);
 	(void)router_wants_html(accept);
+	check_client_key(accept);
 	for (int plus = 0; plus < 2; plus++) {
 		d = url_decode(rest, len, plus);
 		if (d) {
