@@ -189,7 +189,8 @@ void inbox_post(struct ctx *ctx, const char *slug, const struct request *req,
 			goto out;
 		}
 	}
-	store_inbox_revive_host(ctx->store, host, NULL);
+	/* A server that speaks again is served again: its dead inboxes (same host and port) revive. */
+	store_inbox_revive_host(ctx->store, a.actor_id, NULL);
 	/*
 	 * The id is recorded as seen only once the handler has committed its
 	 * work (mark_seen): a crash in between must leave the sender's retry to

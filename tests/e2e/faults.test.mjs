@@ -460,7 +460,7 @@ describe('inboxes that answer 410, 5xx, hang or flood when we deliver', () => {
       ...['flaky', 'stuck', 'flood'].map((n) => sink.post(n, statement.inbox, sink.follow(n, statement.id))),
       other.post('fine', statement.inbox, other.follow('fine', statement.id)),
     ]);
-    // Last: any activity from a host revives its dead inboxes, and these all come from 127.0.0.1.
+    // Last: any activity from a server (host and port) revives its dead inboxes, and these come from the sink.
     follows.push(await sink.post('gone', statement.inbox, sink.follow('gone', statement.id)));
     follows.forEach((f) => assert.equal(f.status, 202, JSON.stringify(f)));
 
