@@ -27,7 +27,7 @@ endif
 # The sources, in the order a request travels through them (bottom layer last).
 SERVER_SRC := server/pages.c server/assets.c server/http.c server/router.c server/cli.c server/web.c server/import.c server/markdown.c server/cli_common.c server/cli_signatures.c server/proof_bundle.c server/moderate.c server/admin.c server/cli_ops.c server/feeds.c server/pagecache.c server/web_life.c server/cli_life.c server/cli_orgs.c
 AP_SRC     := activitypub/documents.c activitypub/reply.c activitypub/request.c activitypub/serve.c activitypub/keyring.c activitypub/activity.c activitypub/httpc.c activitypub/fetch.c activitypub/deliver.c activitypub/verify.c activitypub/inbox.c activitypub/outbox.c activitypub/handle_follow.c activitypub/handle_react.c activitypub/handle_actor.c activitypub/publish.c activitypub/proof.c activitypub/export.c activitypub/domaincheck.c activitypub/handle_sign.c activitypub/keycache.c activitypub/handlers.c activitypub/metrics.c activitypub/handle_quote.c activitypub/intents.c activitypub/org_documents.c activitypub/resolve.c activitypub/org.c activitypub/handle_org.c
-CRYPTO_SRC := crypto/keys.c crypto/digest.c crypto/httpsig.c
+CRYPTO_SRC := crypto/keys.c crypto/digest.c crypto/httpsig.c crypto/httpsig_cavage.c crypto/httpsig_rfc9421.c
 STORE_SRC  := store/db.c store/migrate.c store/statements.c store/signatories.c store/actors.c store/follows.c store/blocks.c store/queue.c store/pool.c store/orgs.c store/backup.c store/stats.c store/quotes.c store/life.c
 UTIL_SRC   := util/buf.c util/err.c util/log.c util/mem.c util/str.c util/url.c util/utf8.c util/net.c util/lang.c util/ratelimit.c util/gate.c
 
