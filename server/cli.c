@@ -353,7 +353,7 @@ int cli_serve(int argc, char **argv)
 		cli_fail("%s", err.msg);
 		goto out;
 	}
-	if (store_pool_open(o.db, LIMIT_HTTP_THREADS, &pool, &err)) {
+	if (store_pool_open(o.db, LIMIT_HTTP_THREADS + LIMIT_HTTP_WORKERS, &pool, &err)) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}

@@ -36,13 +36,10 @@ struct conn_count {
 	int n;
 };
 
-struct http_server {
-	struct MHD_Daemon *daemon;
-	const struct ctx *ctx;   /* the template: each request gets a copy with its own store */
-	struct store_pool *pool;
-	pthread_mutex_t lock;    /* guards conns and refused_at */
-	struct conn_count conns[LIMIT_CONNECTIONS];
-	int64_t refused_at;      /* last "connection refused" log line (one per second at most) */
+struct header_list {
+	struct http_header items[64]; /* values in the connection's memory: valid until it answers */
+	size_t n;
+	size_t bytes;
 };
 
 /* Per-request state, made when the request line arrives. */
@@ -55,12 +52,33 @@ struct exchange {
 	int status;
 	size_t sent;
 	struct timespec t0;
+	/* What the router gets, kept here so that a worker can handle it later. */
+	struct header_list headers;
+	char *path;
+	char ip[INET6_ADDRSTRLEN + 1];
+	char client[NET_CLIENT_KEY_MAX];
+	/* Handed to a worker: the connection waits, suspended, for the reply. */
+	struct MHD_Connection *conn;
+	struct exchange *next; /* in the workers' queue */
+	bool done;             /* reply is ready to send */
+	struct reply reply;
 };
 
-struct header_list {
-	struct http_header items[64];
-	size_t n;
-	size_t bytes;
+struct http_server {
+	struct MHD_Daemon *daemon;
+	const struct ctx *ctx;   /* the template: each request gets a copy with its own store */
+	struct store_pool *pool;
+	pthread_mutex_t lock;    /* guards conns and refused_at */
+	struct conn_count conns[LIMIT_CONNECTIONS];
+	int64_t refused_at;      /* last "connection refused" log line (one per second at most) */
+	/* Requests that may wait on the network (inbox POSTs fetch keys) go to workers,
+	   so an HTTP thread never waits and keeps serving its other connections. */
+	pthread_mutex_t qlock;
+	pthread_cond_t queued;
+	struct exchange *head, *tail;
+	bool stopping;
+	pthread_t workers[LIMIT_HTTP_WORKERS];
+	int n_workers;
 };
 
 static double elapsed_ms(const struct exchange *ex)
@@ -262,6 +280,93 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *
 	return ret;
 }
 
+/* Route the exchange's request and make a 2xx durable before it is said; fills r. */
+static void handle(struct http_server *srv, struct exchange *ex, struct reply *r)
+{
+	const char *q = strchr(ex->target, '?');
+	struct request req = {
+		.method = ex->method,
+		.target = ex->target,
+		.path = ex->path,
+		.query = q ? q + 1 : "",
+		.headers = ex->headers.items,
+		.n_headers = ex->headers.n,
+		.body = ex->body.data,
+		.body_len = ex->body.len,
+		.remote_ip = ex->ip,
+		.client = ex->client,
+	};
+	struct ctx rctx = *srv->ctx;
+	struct err err;
+
+	rctx.store = store_pool_get(srv->pool);
+	rctx.pool = srv->pool;
+	router_handle(&rctx, &req, r);
+	/* A 2xx says "committed": the commit must survive a power cut before we say it. */
+	if (store_pool_durable(srv->pool, rctx.store, &err) && r->status < 300) {
+		log_error("event=storage_failure method=%s path=%.200s msg=%s", ex->method,
+			  ex->target, err.msg);
+		reply_release(r);
+		reply_error(r, 503, "storage failure");
+	}
+	store_pool_put(srv->pool, rctx.store);
+}
+
+/* Requests whose handling may fetch from other servers: inbox POSTs and the remote follow. */
+static bool for_worker(const struct exchange *ex)
+{
+	return str_eq(ex->method, "POST") || str_eq(ex->path, "/authorize_interaction");
+}
+
+/* Suspend the connection and queue its exchange for a worker; false when stopping. */
+static bool queue_push(struct http_server *srv, struct exchange *ex, struct MHD_Connection *conn)
+{
+	bool ok;
+
+	pthread_mutex_lock(&srv->qlock);
+	ok = !srv->stopping && srv->n_workers > 0;
+	if (ok) {
+		/* Suspended before a worker can see it: its resume must come after. */
+		ex->conn = conn;
+		MHD_suspend_connection(conn);
+		ex->next = NULL;
+		if (srv->tail)
+			srv->tail->next = ex;
+		else
+			srv->head = ex;
+		srv->tail = ex;
+		pthread_cond_signal(&srv->queued);
+	}
+	pthread_mutex_unlock(&srv->qlock);
+	return ok;
+}
+
+static void *worker(void *arg)
+{
+	struct http_server *srv = arg;
+
+	for (;;) {
+		struct exchange *ex;
+
+		pthread_mutex_lock(&srv->qlock);
+		while (!srv->head && !srv->stopping)
+			pthread_cond_wait(&srv->queued, &srv->qlock);
+		ex = srv->head;
+		if (ex) {
+			srv->head = ex->next;
+			if (!srv->head)
+				srv->tail = NULL;
+		}
+		pthread_mutex_unlock(&srv->qlock);
+		if (!ex)
+			return NULL; /* stopping, and the queue is empty */
+		reply_init(&ex->reply);
+		handle(srv, ex, &ex->reply);
+		ex->done = true;
+		MHD_resume_connection(ex->conn); /* the HTTP thread calls on_request again */
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -269,19 +374,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct http_server *srv = cls;
 	struct exchange *ex = *con_cls;
-	struct header_list headers = { .n = 0 };
-	struct request req;
-	struct ctx rctx;
 	struct reply r;
-	char ip[INET6_ADDRSTRLEN + 1], client[NET_CLIENT_KEY_MAX];
-	struct err err;
-	char *path;
-	enum MHD_Result ret;
 	const char *q;
 
 	(void)url;
 	(void)version;
 	reply_init(&r);
+	if (ex->done)
+		return send_reply(conn, ex, &ex->reply);
 	if (!ex->started) {
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -300,9 +400,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_data_size) {
 		/* A body that trickles in holds a connection: cut it at the limit. */
 		if (elapsed_ms(ex) > (double)request_timeout_s(srv) * 1000) {
-			client_ip(conn, ip, sizeof(ip));
+			client_ip(conn, ex->ip, sizeof(ex->ip));
 			log_warn("event=request_timeout ip=%s method=%s path=%.200s msg=body not in after %d s",
-				 ip, method, ex->target, request_timeout_s(srv));
+				 ex->ip, method, ex->target, request_timeout_s(srv));
 			return MHD_NO;
 		}
 		if (!ex->too_big && buf_add(&ex->body, upload_data, *upload_data_size) < 0)
@@ -314,9 +414,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		reply_error(&r, 413, "body larger than %d bytes", LIMIT_BODY_BYTES);
 		return send_reply(conn, ex, &r);
 	}
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &headers);
-	if (headers.n == sizeof(headers.items) / sizeof(headers.items[0]) ||
-	    headers.bytes > LIMIT_HEADER_BYTES) {
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &ex->headers);
+	if (ex->headers.n == sizeof(ex->headers.items) / sizeof(ex->headers.items[0]) ||
+	    ex->headers.bytes > LIMIT_HEADER_BYTES) {
 		reply_error(&r, 431, "too many or too large headers");
 		return send_reply(conn, ex, &r);
 	}
@@ -325,37 +425,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return send_reply(conn, ex, &r);
 	}
 	q = strchr(ex->target, '?');
-	path = q ? xstrndup(ex->target, (size_t)(q - ex->target)) : xstrdup(ex->target);
-	client_ip(conn, ip, sizeof(ip));
-	req = (struct request){
-		.method = method,
-		.target = ex->target,
-		.path = path,
-		.query = q ? q + 1 : "",
-		.headers = headers.items,
-		.n_headers = headers.n,
-		.body = ex->body.data,
-		.body_len = ex->body.len,
-		.remote_ip = ip,
-		.client = client,
-	};
-	net_client_key(ip, request_header(&req, "X-Forwarded-For"), srv->ctx->cfg->trusted_proxy,
-		       client);
-	rctx = *srv->ctx;
-	rctx.store = store_pool_get(srv->pool);
-	rctx.pool = srv->pool;
-	router_handle(&rctx, &req, &r);
-	/* A 2xx says "committed": the commit must survive a power cut before we say it. */
-	if (store_pool_durable(srv->pool, rctx.store, &err) && r.status < 300) {
-		log_error("event=storage_failure method=%s path=%.200s msg=%s", method, ex->target,
-			  err.msg);
-		reply_release(&r);
-		reply_error(&r, 503, "storage failure");
+	ex->path = q ? xstrndup(ex->target, (size_t)(q - ex->target)) : xstrdup(ex->target);
+	client_ip(conn, ex->ip, sizeof(ex->ip));
+	{
+		struct request view = { .headers = ex->headers.items, .n_headers = ex->headers.n };
+
+		net_client_key(ex->ip, request_header(&view, "X-Forwarded-For"),
+			       srv->ctx->cfg->trusted_proxy, ex->client);
 	}
-	store_pool_put(srv->pool, rctx.store);
-	free(path);
-	ret = send_reply(conn, ex, &r);
-	return ret;
+	if (for_worker(ex) && queue_push(srv, ex, conn))
+		return MHD_YES;
+	handle(srv, ex, &r);
+	return send_reply(conn, ex, &r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -377,6 +458,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		log_info("event=request ip=%s method=%s path=%.200s status=closed code=%d ms=%.1f", ip,
 			 ex->method, ex->target, (int)toe, ms);
 	buf_release(&ex->body);
+	reply_release(&ex->reply); /* a reply made for a client that left */
+	free(ex->path);
 	free(ex->target);
 	free(ex);
 	*con_cls = NULL;
@@ -428,6 +511,14 @@ static int parse_listen(const char *addr, struct sockaddr_storage *ss, socklen_t
 	return 0;
 }
 
+static void server_free(struct http_server *srv)
+{
+	pthread_cond_destroy(&srv->queued);
+	pthread_mutex_destroy(&srv->qlock);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+}
+
 int http_start(const struct ctx *ctx, struct store_pool *pool, const char *addr,
 	       struct http_server **out, struct err *err)
 {
@@ -455,8 +546,10 @@ int http_start(const struct ctx *ctx, struct store_pool *pool, const char *addr,
 	srv->ctx = ctx;
 	srv->pool = pool;
 	pthread_mutex_init(&srv->lock, NULL);
+	pthread_mutex_init(&srv->qlock, NULL);
+	pthread_cond_init(&srv->queued, NULL);
 	srv->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
 			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, on_accept, srv, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -471,10 +564,13 @@ int http_start(const struct ctx *ctx, struct store_pool *pool, const char *addr,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		close(fd);
-		pthread_mutex_destroy(&srv->lock);
-		free(srv);
+		server_free(srv);
 		return errorf(err, ERR_IO, "cannot start the HTTP server on %s", addr);
 	}
+	/* Without workers (none could start) requests are handled in the HTTP threads. */
+	while (srv->n_workers < LIMIT_HTTP_WORKERS &&
+	       pthread_create(&srv->workers[srv->n_workers], NULL, worker, srv) == 0)
+		srv->n_workers++;
 	*out = srv;
 	return 0;
 }
@@ -483,8 +579,15 @@ void http_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
+	/* The workers finish what is queued (each connection resumed), then exit;
+	   from now on requests are handled in the HTTP threads. */
+	pthread_mutex_lock(&srv->qlock);
+	srv->stopping = true;
+	pthread_cond_broadcast(&srv->queued);
+	pthread_mutex_unlock(&srv->qlock);
+	for (int i = 0; i < srv->n_workers; i++)
+		pthread_join(srv->workers[i], NULL);
 	/* The library closes the listening socket we gave it. */
 	MHD_stop_daemon(srv->daemon);
-	pthread_mutex_destroy(&srv->lock);
-	free(srv);
+	server_free(srv);
 }

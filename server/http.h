@@ -10,9 +10,11 @@ struct store_pool;
 
 /*
  * Listen on addr ("127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80") and serve
- * with LIMIT_HTTP_THREADS threads. Each request gets a copy of ctx whose
- * store is a connection borrowed from pool. ctx and pool are borrowed and
- * must outlive the server.
+ * with LIMIT_HTTP_THREADS threads; requests that may wait on other servers
+ * (POSTs, the remote follow) are handled by LIMIT_HTTP_WORKERS workers while
+ * their connection is suspended. Each request gets a copy of ctx whose store
+ * is a connection borrowed from pool (size it for both). ctx and pool are
+ * borrowed and must outlive the server.
  * Returns 0, or -ERR_INVALID (bad address) / -ERR_IO (port in use...).
  */
 int http_start(const struct ctx *ctx, struct store_pool *pool, const char *addr,

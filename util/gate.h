@@ -5,7 +5,7 @@
  * one host (token bucket, burst of LIMIT_RATE_BURST_S seconds). A fetch
  * finding its host or the gate busy waits up to `wait_ms` (a burst from one
  * server is served one fetch after another), then is refused: the caller
- * answers "try later". So a slow or hostile host holds one HTTP thread for a
+ * answers "try later". So a slow or hostile host holds one worker for a
  * fetch's timeout and a few for wait_ms, never all of them. Thread-safe.
  */
 #ifndef UTIL_GATE_H

@@ -9,7 +9,8 @@
 #define LIMIT_QUERY_VALUE_BYTES 1024       /* one query-string value */
 #define LIMIT_CONNECTIONS 512              /* concurrent HTTP connections */
 #define LIMIT_CONNECTION_TIMEOUT_S 15      /* idle connection closed after */
-#define LIMIT_HTTP_THREADS 4               /* HTTP threads (a key fetch blocks one) */
+#define LIMIT_HTTP_THREADS 4               /* HTTP threads: they read requests, serve pages */
+#define LIMIT_HTTP_WORKERS 4               /* threads for requests that may fetch (inbox POSTs) */
 #define LIMIT_CONNECTIONS_PER_IP 32        /* at once from one client address (a trusted proxy: no cap) */
 #define LIMIT_REQUEST_TIMEOUT_S 30         /* request line to last body byte (serve --request-timeout) */
 
@@ -19,7 +20,8 @@
 #define LIMIT_RATE_FETCH_PER_S 2           /* fetches to one remote server while an inbox POST waits */
 #define LIMIT_RATE_BURST_S 10              /* a bucket holds this many seconds of its rate */
 #define LIMIT_RATE_KEYS 4096               /* addresses or servers remembered by one limit */
-#define LIMIT_FETCH_IN_FLIGHT 2            /* such fetches at once, all hosts (one per host) */
+#define LIMIT_FETCH_IN_FLIGHT 2            /* such fetches at once, all hosts (one per host): at
+					      most half the workers wait on hanging servers */
 #define LIMIT_FETCH_WAIT_MS 2000           /* a fetch waits this long for its host's turn, then 503 */
 
 /* JSON */

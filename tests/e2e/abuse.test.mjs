@@ -1,8 +1,9 @@
 // Abuse: what one client, one remote server or one slow peer may make the
 // server do is bounded. Inbox POSTs are counted by client address (the last
 // X-Forwarded-For entry when a trusted proxy sends them) and by the verified
-// signer's server; fetches made while an inbox POST waits pass a gate (one at
-// a time per host, LIMIT_FETCH_IN_FLIGHT in all, a rate per host); a client
+// signer's server; fetches made while an inbox POST waits (in a worker, its
+// connection suspended) pass a gate (one at a time per host,
+// LIMIT_FETCH_IN_FLIGHT in all, a rate per host); a client
 // holds at most LIMIT_CONNECTIONS_PER_IP connections and a request body must
 // arrive within --request-timeout. Each refusal is a clear answer (429 with
 // Retry-After, or 503 for a fetch that may work later), is logged, and
@@ -16,7 +17,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Sink } from './lib/sink.mjs';
-import { getAP, rawRequest, request, start } from './lib/server.mjs';
+import { getAP, request, start } from './lib/server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -140,38 +141,37 @@ describe('key fetches while an inbox POST waits', () => {
     await srv?.stop();
   });
 
-  test('one fetch per host and two in all: a hanging host holds one thread, the rest is answered at once', { timeout: 90000 }, async () => {
+  test('one fetch per host and two in all: a hanging host holds one worker, the rest is answered at once', { timeout: 90000 }, async () => {
     const statement = await trustStatement(srv, good);
     for (const n of ['h1', 'h2']) hanging.actor(n, { doc: 'hang' });
     hanging2.actor('h3', { doc: 'hang' });
     good.actor('g1');
     good.actor('g2');
     const t0 = Date.now();
-    // Each POST on a connection of its own, as a proxy in front sends them: a
-    // kept-alive connection stays with the thread that took it, held or not.
-    const fresh = { fresh: true, timeoutMs: 60000 };
-    const first = hanging.post('h1', statement.inbox, hanging.follow('h1', statement.id), fresh);
+    // POSTs wait for their fetch in a worker, their connection suspended: the
+    // HTTP threads, and the kept-alive connections they hold, are never held.
+    const slow = { timeoutMs: 60000 };
+    const first = hanging.post('h1', statement.inbox, hanging.follow('h1', statement.id), slow);
     await hanging.until(() => hanging.gets.length >= 1, 5000, 'the first key fetch');
     // Same host, another key: it waits its turn a little, then is told to retry.
     let t = Date.now();
-    const second = await hanging.post('h2', statement.inbox, hanging.follow('h2', statement.id), fresh);
+    const second = await hanging.post('h2', statement.inbox, hanging.follow('h2', statement.id), slow);
     assert.equal(second.status, 503, second.text);
     assert.match(second.text, /already under way/);
     assert.ok(Date.now() - t < LIMIT_FETCH_WAIT_MS + 1500, `refused after ${Date.now() - t} ms`);
     // Another host may take the second slot...
-    const third = hanging2.post('h3', statement.inbox, hanging2.follow('h3', statement.id), fresh);
+    const third = hanging2.post('h3', statement.inbox, hanging2.follow('h3', statement.id), slow);
     await hanging2.until(() => hanging2.gets.length >= 1, 5000, 'the second key fetch');
     // ...and then there is no room: a good server's new key waits for its retry.
     t = Date.now();
-    const refused = await good.post('g1', statement.inbox, good.follow('g1', statement.id), fresh);
+    const refused = await good.post('g1', statement.inbox, good.follow('g1', statement.id), slow);
     assert.equal(refused.status, 503, refused.text);
     assert.match(refused.text, /no room/);
     assert.ok(Date.now() - t < LIMIT_FETCH_WAIT_MS + 1500, `refused after ${Date.now() - t} ms`);
-    // Two threads are held; the others answer pages and known signers at once.
+    // Two workers wait on the hangs; the HTTP threads answer pages at once.
     t = Date.now();
-    const pages = await Promise.all([0, 1, 2, 3].map(() => rawRequest(srv.port,
-      `GET / HTTP/1.1\r\nHost: ${srv.host}\r\nConnection: close\r\n\r\n`)));
-    pages.forEach((p) => assert.match(p, /^HTTP\/1\.1 200 /));
+    const pages = await Promise.all([0, 1, 2, 3].map(() => request(srv.url('/'))));
+    pages.forEach((p) => assert.equal(p.status, 200));
     assert.ok(Date.now() - t < 3000, `pages took ${Date.now() - t} ms`);
     // The hung fetches end at their timeout with a 503 (try later), nothing stored.
     for (const r of await Promise.all([first, third])) assert.equal(r.status, 503, r.text);
@@ -270,5 +270,30 @@ describe('slow and numerous connections from one address', () => {
     assert.ok(took >= 3000 && took < 8000, `closed after ${took} ms`);
     assert.match(srv.stderr, /event=request_timeout ip=127\.0\.0\.1 method=POST path=\/inbox/);
     srv.assertAlive();
+  });
+});
+
+describe('stopping while a POST waits on a hanging key server', () => {
+  let srv;
+  let hanging;
+  before(async () => {
+    srv = await start();
+    hanging = await new Sink().start();
+  });
+  after(async () => {
+    await hanging?.stop();
+    await srv?.stop();
+  });
+
+  test('SIGTERM: the waiting POST is answered, then the server exits 0', { timeout: 60000 }, async () => {
+    const statement = await trustStatement(srv, hanging);
+    hanging.actor('h', { doc: 'hang' });
+    const waiting = hanging.post('h', statement.inbox, hanging.follow('h', statement.id), { timeoutMs: 60000 });
+    await hanging.until(() => hanging.gets.length >= 1, 5000, 'the key fetch');
+    const t = Date.now();
+    await srv.stop(); // throws unless it exits 0, without a sanitizer report, in time
+    const r = await waiting;
+    assert.equal(r.status, 503, JSON.stringify(r));
+    assert.ok(Date.now() - t < (LIMIT_FETCH_TIMEOUT_S + 5) * 1000, `stopped after ${Date.now() - t} ms`);
   });
 });

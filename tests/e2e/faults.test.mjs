@@ -382,15 +382,14 @@ describe('remote servers that hang, trickle, flood or loop while we fetch a key'
       const r = await sink.post(m, statement.inbox, sink.follow(m, statement.id), { timeoutMs: 60000 });
       return { m, ...r, ms: Date.now() - t0 };
     });
-    // A key fetch holds its HTTP thread (and the connections libmicrohttpd gave
-    // that thread) until it ends: two stalled fetches on one thread add up.
-    // The server as a whole keeps answering.
-    const bound = (2 * LIMIT_FETCH_TIMEOUT_S + 5) * 1000;
+    // A key fetch holds a worker until it ends (the gate is off here: four
+    // workers, four hangs, side by side); the HTTP threads answer pages at once.
+    const bound = (LIMIT_FETCH_TIMEOUT_S + 5) * 1000;
     await sleep(1500);
     const t1 = Date.now();
     const pages = await Promise.all([0, 1, 2, 3].map(() => request(srv.url('/'))));
     pages.forEach((p) => assert.equal(p.status, 200));
-    assert.ok(Date.now() - t1 < bound, `GET / took ${Date.now() - t1} ms during the hangs`);
+    assert.ok(Date.now() - t1 < 3000, `GET / took ${Date.now() - t1} ms during the hangs`);
 
     const res = Object.fromEntries((await Promise.all(runs)).map((r) => [r.m, r]));
     if (process.env.FAULTS_DEBUG) console.log(`GET / ${Date.now() - t1} ms;`, modes.map((m) => `${m} ${res[m].status} ${res[m].ms} ms`).join(', '));

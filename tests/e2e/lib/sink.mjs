@@ -41,23 +41,6 @@ export function parseSignature(value) {
   return out;
 }
 
-// A POST on a connection of its own, closed after the answer.
-function postFresh(url, headers, body, timeoutMs) {
-  return new Promise((resolve) => {
-    const req = http.request(url, {
-      method: 'POST', agent: false, timeout: timeoutMs,
-      headers: { ...headers, Connection: 'close', 'Content-Length': Buffer.byteLength(body) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => resolve({ status: 0, error: String(e?.code ?? e) }));
-    req.end(body);
-  });
-}
-
 export class Sink {
   constructor({ delayMs = 0 } = {}) {
     this.delayMs = delayMs;      // how long an 'ok' inbox takes to answer
@@ -151,12 +134,9 @@ export class Sink {
 
   // POSTs `activity` signed as `name`; resolves { status, text } or
   // { status: 0, error } when the connection failed (the server died).
-  // fresh: on a new connection of its own, as a proxy in front sends each
-  // request (a kept-alive one stays with the server thread that took it).
-  async post(name, url, activity, { timeoutMs = 30000, fresh = false } = {}) {
+  async post(name, url, activity, { timeoutMs = 30000 } = {}) {
     if (!url.startsWith('http://127.0.0.1:')) throw new Error(`refusing non-loopback URL ${url}`);
     const body = typeof activity === 'string' ? activity : JSON.stringify(activity);
-    if (fresh) return postFresh(url, this.signedHeaders(name, url, body), body, timeoutMs);
     try {
       const res = await fetch(url, {
         method: 'POST', headers: this.signedHeaders(name, url, body), body,
