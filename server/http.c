@@ -169,7 +169,7 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t
 	struct http_server *srv = cls;
 	char ip[INET6_ADDRSTRLEN + 1], key[NET_CLIENT_KEY_MAX];
 	struct conn_count *c;
-	bool full;
+	bool full, log_it = false;
 	int64_t now = ratelimit_now_ms();
 
 	(void)len;
@@ -180,12 +180,13 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t
 	pthread_mutex_lock(&srv->lock);
 	c = conn_slot(srv, key, false);
 	full = c && c->n >= LIMIT_CONNECTIONS_PER_IP;
-	if (full && now - srv->refused_at >= 1000)
+	/* One line a second at most: a flood of connections must not flood the log. */
+	if (full && now - srv->refused_at >= 1000) {
 		srv->refused_at = now;
-	else
-		now = 0;
+		log_it = true;
+	}
 	pthread_mutex_unlock(&srv->lock);
-	if (full && now)
+	if (log_it)
 		log_warn("event=connection_refused ip=%s msg=%d connections open from there", ip,
 			 LIMIT_CONNECTIONS_PER_IP);
 	return full ? MHD_NO : MHD_YES;
