@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Sink } from './lib/sink.mjs';
-import { getAP, request, start } from './lib/server.mjs';
+import { request, start, totalItems } from './lib/server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,17 +27,7 @@ const LIMIT_RATE_BURST_S = 10;
 const LIMIT_FETCH_TIMEOUT_S = 10;
 const LIMIT_FETCH_WAIT_MS = 2000;
 
-async function trustStatement(srv, sink) {
-  const actor = (await getAP(srv.actorUrl())).json;
-  sink.trust(actor.publicKey.id, actor.publicKey.publicKeyPem);
-  return actor;
-}
 
-async function total(url) {
-  const r = await getAP(url);
-  assert.equal(r.status, 200, `GET ${url}: ${r.status}`);
-  return r.json.totalItems;
-}
 
 // An unsigned inbox POST as if relayed by a proxy for `forwardedFor`.
 function unsignedPost(srv, forwardedFor) {
@@ -97,7 +87,7 @@ describe('inbox POSTs per remote server', () => {
   });
 
   test('a server spends its burst, the rest is refused and stores nothing; another server is served', { timeout: 60000 }, async () => {
-    const statement = await trustStatement(srv, a);
+    const statement = await a.trustStatement(srv);
     const post = `${statement.id}/post`;
     const burst = 0.5 * LIMIT_RATE_BURST_S;
     const names = Array.from({ length: burst + 3 }, (_, i) => `p${i}`);
@@ -109,16 +99,16 @@ describe('inbox POSTs per remote server', () => {
       assert.equal(r.status, 429, `Like ${burst + i}: ${r.status} ${r.text}`);
       assert.match(r.text, /too many requests from server 127\.0\.0\.1:\d+/);
     });
-    assert.equal(await total(`${post}/likes`), burst, 'only the Likes answered 202 are counted');
+    assert.equal(await totalItems(`${post}/likes`), burst, 'only the Likes answered 202 are counted');
     // The other server is not held back by the first one's flood.
     b.actor('q');
     assert.equal((await b.post('q', statement.inbox, b.like('q', post))).status, 202);
-    assert.equal(await total(`${post}/likes`), burst + 1);
+    assert.equal(await totalItems(`${post}/likes`), burst + 1);
     // The sender's retry, after the wait (one token at 0.5/s: 2 s), is taken.
     await sleep(2500);
     const late = names[burst];
     assert.equal((await a.post(late, statement.inbox, a.like(late, post))).status, 202);
-    assert.equal(await total(`${post}/likes`), burst + 2);
+    assert.equal(await totalItems(`${post}/likes`), burst + 2);
     assert.match(srv.stderr, /status=429 reason=rate_limited msg="too many requests from server 127\.0\.0\.1:\d+/);
   });
 });
@@ -142,7 +132,7 @@ describe('key fetches while an inbox POST waits', () => {
   });
 
   test('one fetch per host and two in all: a hanging host holds one worker, the rest is answered at once', { timeout: 90000 }, async () => {
-    const statement = await trustStatement(srv, good);
+    const statement = await good.trustStatement(srv);
     for (const n of ['h1', 'h2']) hanging.actor(n, { doc: 'hang' });
     hanging2.actor('h3', { doc: 'hang' });
     good.actor('g1');
@@ -176,16 +166,16 @@ describe('key fetches while an inbox POST waits', () => {
     // The hung fetches end at their timeout with a 503 (try later), nothing stored.
     for (const r of await Promise.all([first, third])) assert.equal(r.status, 503, r.text);
     assert.ok(Date.now() - t0 < (LIMIT_FETCH_TIMEOUT_S + 8) * 1000, `the hangs took ${Date.now() - t0} ms`);
-    assert.equal(await total(`${statement.id}/followers`), 0);
+    assert.equal(await totalItems(`${statement.id}/followers`), 0);
     // Once the gate is free, the good server's retry is taken.
     assert.equal((await good.post('g1', statement.inbox, good.follow('g1', statement.id))).status, 202);
     assert.equal((await good.post('g2', statement.inbox, good.follow('g2', statement.id))).status, 202);
-    assert.equal(await total(`${statement.id}/followers`), 2);
+    assert.equal(await totalItems(`${statement.id}/followers`), 2);
     srv.assertAlive();
   });
 
   test('new keys from one host are fetched at most at the host\'s rate', { timeout: 60000 }, async () => {
-    const statement = await trustStatement(srv, good);
+    const statement = await good.trustStatement(srv);
     const rate = new Sink();
     await rate.start();
     try {
@@ -286,7 +276,7 @@ describe('stopping while a POST waits on a hanging key server', () => {
   });
 
   test('SIGTERM: the waiting POST is answered, then the server exits 0', { timeout: 60000 }, async () => {
-    const statement = await trustStatement(srv, hanging);
+    const statement = await hanging.trustStatement(srv);
     hanging.actor('h', { doc: 'hang' });
     const waiting = hanging.post('h', statement.inbox, hanging.follow('h', statement.id), { timeoutMs: 60000 });
     await hanging.until(() => hanging.gets.length >= 1, 5000, 'the key fetch');

@@ -15,7 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Sink } from './lib/sink.mjs';
-import { EXAMPLE, SLUG, getAP, request, runCli, start as startServer } from './lib/server.mjs';
+import { EXAMPLE, SLUG, getAP, request, runCli, start as startServer, totalItems } from './lib/server.mjs';
 
 // These tests hurl bursts from one address and one remote server at the
 // server on purpose, to crash it mid-work: the abuse limits would refuse most
@@ -33,12 +33,6 @@ const LIMIT_FETCH_TIMEOUT_S = 10;
 const LIMIT_FETCH_BYTES = 1024 * 1024;
 const LIMIT_CONNECTION_TIMEOUT_S = 15;
 
-// The statement's key, as every receiver fetches it.
-async function trustStatement(srv, sink) {
-  const actor = (await getAP(srv.actorUrl())).json;
-  sink.trust(actor.publicKey.id, actor.publicKey.publicKeyPem);
-  return actor;
-}
 
 // Runs the async functions fns, at most `limit` at a time; resolves their results in order.
 async function inParallel(fns, limit) {
@@ -54,11 +48,6 @@ async function inParallel(fns, limit) {
   return results;
 }
 
-async function total(url) {
-  const r = await getAP(url);
-  assert.equal(r.status, 200, `GET ${url}: ${r.status}`);
-  return r.json.totalItems;
-}
 
 // Every item of an OrderedCollection, through its pages.
 async function items(url) {
@@ -99,7 +88,7 @@ describe('kill -9 during a fan-out: every Accept arrives after the restart', () 
   });
 
   test(`${N} followers at once, SIGKILL while the Accepts go out, restart`, { timeout: 240000 }, async () => {
-    const statement = await trustStatement(srv, sink);
+    const statement = await sink.trustStatement(srv);
     const names = Array.from({ length: N }, (_, i) => `f${i}`);
     names.forEach((n) => sink.actor(n));
 
@@ -134,7 +123,7 @@ describe('kill -9 during a fan-out: every Accept arrives after the restart', () 
     }
     const dupes = names.filter((n) => sink.accepted(n).length > 1);
     assert.ok(dupes.length <= inFlight.size, `duplicates ${dupes.length} <= in flight ${inFlight.size}`);
-    assert.equal(await total(`${srv.actorUrl()}/followers`), N);
+    assert.equal(await totalItems(`${srv.actorUrl()}/followers`), N);
     // The last acknowledgement may land a moment after its POST arrived.
     await sink.until(() => sql(db, 'SELECT count(*) FROM deliveries') === '0', 10000, 'an empty queue');
     srv.assertAlive();
@@ -156,7 +145,7 @@ describe('kill -9 during an inbox burst: what was answered 2xx is there after th
   });
 
   test(`${N} Follows and ${N} Likes at once, SIGKILL at a random moment`, { timeout: 240000 }, async () => {
-    const statement = await trustStatement(srv, sink);
+    const statement = await sink.trustStatement(srv);
     const post = `${statement.id}/post`;
     const names = Array.from({ length: N }, (_, i) => `b${i}`);
     names.forEach((n) => sink.actor(n));
@@ -199,15 +188,15 @@ describe('kill -9 during an inbox burst: what was answered 2xx is there after th
       assert.ok(followers.has(sink.ids(j.n).id), `${j.n}'s Follow was answered ${j.res.status} but is lost`);
     }
     const likesOk = ok.filter((x) => x.kind === 'like').length;
-    assert.ok(await total(`${post}/likes`) >= likesOk, `at least the ${likesOk} Likes answered 2xx are counted`);
+    assert.ok(await totalItems(`${post}/likes`) >= likesOk, `at least the ${likesOk} Likes answered 2xx are counted`);
 
     // The senders retry what got no 2xx, as servers do: then everything is there.
     for (const j of jobs.filter((x) => !(x.res.status >= 200 && x.res.status < 300))) {
       const r = await sink.post(j.n, statement.inbox, j.activity);
       assert.equal(r.status, 202, `retried ${j.kind} of ${j.n}: ${JSON.stringify(r)}`);
     }
-    assert.equal(await total(`${srv.actorUrl()}/followers`), N, 'every follower, once');
-    assert.equal(await total(`${post}/likes`), N, 'every Like, once');
+    assert.equal(await totalItems(`${srv.actorUrl()}/followers`), N, 'every follower, once');
+    assert.equal(await totalItems(`${post}/likes`), N, 'every Like, once');
     // And every follower gets its Accept: delivered already, or queued (a
     // row the dead worker had claimed waits for its lease).
     const queued = new Set(sql(srv.db, 'SELECT inbox FROM deliveries').split('\n'));
@@ -250,7 +239,7 @@ describe('at every instant, an activity marked seen has all its effects committe
   // if a crash could leave it seen without its follower, Like or queued
   // Accept, that activity would be lost for good.
   test(`${ROUNDS} rounds of ${N} Follows and Likes, the store sampled under SIGSTOP`, { timeout: 180000 }, async () => {
-    const statement = await trustStatement(srv, sink);
+    const statement = await sink.trustStatement(srv);
     const post = `${statement.id}/post`;
     let samples = 0;
     const broken = [];
@@ -310,7 +299,7 @@ describe('the command line while the server writes: never "database is locked"',
   });
 
   test('list, export, approve and block run during a burst of signatures, follows and likes', { timeout: 180000 }, async () => {
-    const statement = await trustStatement(srv, sink);
+    const statement = await sink.trustStatement(srv);
     const db = srv.db;
     const cli = async (...args) => {
       const r = await runCli([...args.slice(0, 2), '--db', db, ...args.slice(2)]);
@@ -353,8 +342,8 @@ describe('the command line while the server writes: never "database is locked"',
     if (process.env.FAULTS_DEBUG) console.log(`cli rounds ${runs}, approved ${approved.size}`);
     const answers = await burst;
     answers.forEach((a) => assert.equal(a.status, 202, JSON.stringify(a)));
-    assert.equal(await total(`${srv.actorUrl()}/followers`), ORGS + PEOPLE);
-    assert.equal(await total(`${post}/likes`), PEOPLE);
+    assert.equal(await totalItems(`${srv.actorUrl()}/followers`), ORGS + PEOPLE);
+    assert.equal(await totalItems(`${post}/likes`), PEOPLE);
     if (hasSignatures) assert.ok(approved.size > 0, 'some signatures were approved during the burst');
     srv.assertAlive();
   });
@@ -374,7 +363,7 @@ describe('remote servers that hang, trickle, flood or loop while we fetch a key'
   });
 
   test('each signed POST is answered in bounded time, the server keeps serving, nothing is stored', { timeout: 120000 }, async () => {
-    const statement = await trustStatement(srv, sink);
+    const statement = await sink.trustStatement(srv);
     const modes = ['hang', 'trickle', 'huge', 'loop'];
     modes.forEach((m) => sink.actor(m, { doc: m }));
     const t0 = Date.now();
@@ -404,7 +393,7 @@ describe('remote servers that hang, trickle, flood or loop while we fetch a key'
       `read ${sink.bytesSent.get('huge')} bytes of the flood`);
     assert.ok(sink.gets.filter((g) => g.actor === 'loop').length <= LIMIT_REDIRECTS + 1, 'redirects followed');
     assert.ok(sink.gets.every((g) => g.signed), 'every key fetch is signed');
-    assert.equal(await total(`${srv.actorUrl()}/followers`), 0, 'nothing stored');
+    assert.equal(await totalItems(`${srv.actorUrl()}/followers`), 0, 'nothing stored');
     srv.assertAlive();
   });
 });
@@ -448,7 +437,7 @@ describe('inboxes that answer 410, 5xx, hang or flood when we deliver', () => {
   });
 
   test('410 kills the inbox, 503 is retried after Retry-After, a hang or a flood holds up no one else', { timeout: 120000 }, async () => {
-    const statement = await trustStatement(srv, sink);
+    const statement = await sink.trustStatement(srv);
     other.trust(statement.publicKey.id, statement.publicKey.publicKeyPem);
     sink.actor('gone', { inbox: 'gone' });
     sink.actor('flaky', { inbox: 'error' });
@@ -524,7 +513,7 @@ describe('the disk fills up under the database', () => {
 
   test('the inbox answers 503, nothing answered 2xx is lost, nothing is corrupt, and it recovers', { timeout: 120000 }, async (t) => {
     if (skip) { t.skip(skip); return; }
-    const statement = await trustStatement(srv, sink);
+    const statement = await sink.trustStatement(srv);
     const post = `${statement.id}/post`;
     const names = Array.from({ length: 20 }, (_, i) => `d${i}`);
     names.forEach((n) => sink.actor(n));
@@ -563,8 +552,8 @@ describe('the disk fills up under the database', () => {
       const r = await sink.post(j.n, statement.inbox, j.a);
       assert.equal(r.status, 202, `retried ${j.a.type} of ${j.n}: ${JSON.stringify(r)}`);
     }
-    assert.equal(await total(`${srv.actorUrl()}/followers`), names.length);
-    assert.equal(await total(`${post}/likes`), names.length);
+    assert.equal(await totalItems(`${srv.actorUrl()}/followers`), names.length);
+    assert.equal(await totalItems(`${post}/likes`), names.length);
     await srv.stop();
     assert.equal(execFileSync('sqlite3', [srv.db, 'PRAGMA integrity_check'], { encoding: 'utf8' }).trim(), 'ok');
     srv = null;

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { signRequest } from '@fedify/fedify';
 import { Like } from '@fedify/vocab';
 import { Peer } from './lib/peer.mjs';
-import { AP_ACCEPT, HTML_ACCEPT, SLUG, getAP, htmlText, request, start } from './lib/server.mjs';
+import { AP_ACCEPT, HTML_ACCEPT, SLUG, getAP, htmlText, request, start, totalItems } from './lib/server.mjs';
 
 // Set to true once the server has an inbox (issue 3); until then these tests
 // are reported as skipped, not passed.
@@ -32,11 +32,6 @@ async function eventually(fn, ms = COUNT_WAIT_MS) {
   return v;
 }
 
-async function total(url) {
-  const r = await getAP(url);
-  assert.equal(r.status, 200, `GET ${url}`);
-  return r.json.totalItems;
-}
 
 // Signs `body` as the peer (draft-cavage unless spec says otherwise) and POSTs
 // it; `mutate` may change headers before signing (a stale Date, a wrong Digest),
@@ -105,7 +100,7 @@ describe('a Fedify peer follows, favourites, boosts and undoes', { skip: SKIP },
   });
 
   test('the follower is listed and counted', async () => {
-    const n = await eventually(async () => (await total(`${srv.actorUrl()}/followers`)) === 1);
+    const n = await eventually(async () => (await totalItems(`${srv.actorUrl()}/followers`)) === 1);
     assert.ok(n, 'followers totalItems 1');
     const page = await getAP(`${srv.actorUrl()}/followers?page=1`);
     assert.ok(JSON.stringify(page.json).includes(peer.actorId.href), 'the peer is in the followers page');
@@ -116,14 +111,14 @@ describe('a Fedify peer follows, favourites, boosts and undoes', { skip: SKIP },
     const note = (await getAP(noteId)).json;
     const likesUrl = typeof note.likes === 'string' ? note.likes : note.likes?.id;
     assert.equal(likesUrl, `${noteId}/likes`);
-    assert.ok(await eventually(async () => (await total(likesUrl)) === 1), 'likes totalItems 1');
+    assert.ok(await eventually(async () => (await totalItems(likesUrl)) === 1), 'likes totalItems 1');
   });
 
   test('the same Like id twice changes nothing', async () => {
     const again = new Like({ id: like.id, actor: peer.actorId, object: new URL(noteId) });
     await peer.send(statement, again);
     await sleep(500);
-    assert.equal(await total(`${noteId}/likes`), 1);
+    assert.equal(await totalItems(`${noteId}/likes`), 1);
   });
 
   test('Announce of the post, through the shared inbox, is counted in shares', async () => {
@@ -131,7 +126,7 @@ describe('a Fedify peer follows, favourites, boosts and undoes', { skip: SKIP },
     const note = (await getAP(noteId)).json;
     const sharesUrl = typeof note.shares === 'string' ? note.shares : note.shares?.id;
     assert.equal(sharesUrl, `${noteId}/shares`);
-    assert.ok(await eventually(async () => (await total(sharesUrl)) === 1), 'shares totalItems 1');
+    assert.ok(await eventually(async () => (await totalItems(sharesUrl)) === 1), 'shares totalItems 1');
   });
 
   test('the page shows the counts', async () => {
@@ -144,13 +139,13 @@ describe('a Fedify peer follows, favourites, boosts and undoes', { skip: SKIP },
   test('Undo of the Like and the Announce', async () => {
     await peer.undo(statement, like);
     await peer.undo(statement, announce);
-    assert.ok(await eventually(async () => (await total(`${noteId}/likes`)) === 0), 'likes back to 0');
-    assert.ok(await eventually(async () => (await total(`${noteId}/shares`)) === 0), 'shares back to 0');
+    assert.ok(await eventually(async () => (await totalItems(`${noteId}/likes`)) === 0), 'likes back to 0');
+    assert.ok(await eventually(async () => (await totalItems(`${noteId}/shares`)) === 0), 'shares back to 0');
   });
 
   test('Undo of the Follow', async () => {
     await peer.undo(statement, follow);
-    assert.ok(await eventually(async () => (await total(`${srv.actorUrl()}/followers`)) === 0), 'followers back to 0');
+    assert.ok(await eventually(async () => (await totalItems(`${srv.actorUrl()}/followers`)) === 0), 'followers back to 0');
   });
 
   test('the server is still healthy', () => srv.assertAlive());
@@ -182,7 +177,7 @@ for (const spec of ['draft-cavage-http-signatures-12', 'rfc9421']) {
       assert.ok(r.status === 202 || r.status === 200, `status ${r.status}: ${r.text}`);
       const accept = await peer.waitFor((a) => a.type === 'Accept', ACCEPT_WAIT_MS);
       assert.equal(accept.actor, srv.actorUrl());
-      assert.equal(await total(`${srv.actorUrl()}/followers`), 1);
+      assert.equal(await totalItems(`${srv.actorUrl()}/followers`), 1);
     });
   });
 }
@@ -268,7 +263,7 @@ describe('hostile inbox requests', { skip: SKIP }, () => {
   });
 
   test('nothing was stored and the server lives on', async () => {
-    assert.equal(await total(followers), 0);
+    assert.equal(await totalItems(followers), 0);
     assert.equal(peer.received.length, 0, 'no Accept went out');
     srv.assertAlive();
   });

@@ -217,6 +217,13 @@ export async function request(url, { accept = null, method = 'GET', headers = {}
 
 export const getAP = (url, accept = AP_ACCEPT) => request(url, { accept });
 
+// The totalItems of a collection; throws unless it answers 200.
+export async function totalItems(url) {
+  const r = await getAP(url);
+  if (r.status !== 200) throw new Error(`GET ${url}: ${r.status}`);
+  return r.json.totalItems;
+}
+
 // Sends raw bytes on a new loopback connection and resolves with everything
 // the server sent back until it closed (or `timeoutMs` passed).
 export function rawRequest(port, bytes, { timeoutMs = 10000 } = {}) {

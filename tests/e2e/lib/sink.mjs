@@ -14,6 +14,7 @@
 
 import { createHash, generateKeyPairSync, sign as rsaSign, verify as rsaVerify } from 'node:crypto';
 import http from 'node:http';
+import { getAP } from './server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const MAX_BODY = 1024 * 1024;
@@ -96,6 +97,13 @@ export class Sink {
   // POSTs to the statement's inbox are checked with this key.
   trust(keyId, pem) {
     this.trusted.set(keyId, pem);
+  }
+
+  // Fetches the statement actor of `srv` and trusts its key; resolves the actor document.
+  async trustStatement(srv) {
+    const actor = (await getAP(srv.actorUrl())).json;
+    this.trust(actor.publicKey.id, actor.publicKey.publicKeyPem);
+    return actor;
   }
 
   // The document the server fetches for the actor (and its key).
