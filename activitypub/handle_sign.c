@@ -6,7 +6,9 @@
  *   Follow from an Organization   -> follower and signature (how "follow")
  *   Endorse of the actor or post  -> signature (how "endorse"), answered Accept / Reject
  *   mention or reply with the sign word -> signature (how "mention"), answered by a reply
- *   Undo of the signing activity, Delete of the actor or of the mention, Block -> withdrawn
+ *   Undo of a signing activity, Delete of the mention -> that one no longer stands;
+ *     the signature is withdrawn when none stands (each is kept with its proof)
+ *   Delete of the actor, Block -> withdrawn
  *   Move to an account that names the old one in alsoKnownAs -> carried over
  */
 #include "activitypub/sign.h"
@@ -286,20 +288,26 @@ int sign_by_mention(struct ctx *ctx, const struct activity *a, const struct stat
 }
 
 int sign_withdraw_activity(struct ctx *ctx, const char *actor_id, const char *activity_id,
-			   bool *withdrawn, struct err *err)
+			   bool *undone, struct err *err)
 {
-	int64_t statement_id;
-	bool was_approved;
+	struct signing_undo u;
 	int rc;
 
-	*withdrawn = false;
-	rc = store_signatory_withdraw_activity(ctx->store, actor_id, activity_id, &statement_id,
-					       &was_approved, err);
-	if (rc || !statement_id)
+	*undone = false;
+	rc = store_signatory_withdraw_activity(ctx->store, actor_id, activity_id, &u, err);
+	if (rc || !u.statement_id)
 		return rc;
-	*withdrawn = true;
-	log_info("event=signature_withdrawn actor=%s by=undo activity=%s", actor_id, activity_id);
-	return was_approved ? approved_changed(ctx, statement_id, err) : 0;
+	*undone = true;
+	if (u.withdrawn)
+		log_info("event=signature_withdrawn actor=%s by=undo activity=%s", actor_id,
+			 activity_id);
+	else
+		log_info("event=signing_undone actor=%s activity=%s msg=%s", actor_id, activity_id,
+			 "another signing activity still stands");
+	/* The post lists who signed, in signing order: a new first signing may move it. */
+	return u.approved && (u.withdrawn || u.shown_changed)
+		       ? approved_changed(ctx, u.statement_id, err)
+		       : 0;
 }
 
 int sign_withdraw_all(struct ctx *ctx, const char *actor_id, int64_t only_statement,

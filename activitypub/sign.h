@@ -30,9 +30,14 @@ int sign_by_follow(struct ctx *ctx, const struct activity *a, const struct state
 /* A Create mentioning s or replying to its post: signs when it holds the sign word, and replies. */
 int sign_by_mention(struct ctx *ctx, const struct activity *a, const struct statement *s,
 		    struct err *err);
-/* Undo or Delete of the activity (Follow, Endorse, mention Note) that signed. */
+/*
+ * Undo or Delete of an activity (Follow, Endorse, mention Note) that signed:
+ * that one no longer stands for its signature, which is withdrawn when it
+ * was the last (see store_signatory_withdraw_activity()). *undone: whether
+ * activity_id was one that stood.
+ */
 int sign_withdraw_activity(struct ctx *ctx, const char *actor_id, const char *activity_id,
-			   bool *withdrawn, struct err *err);
+			   bool *undone, struct err *err);
 /* Withdraw every signature of actor_id (only_statement 0), or its signature of one statement. */
 int sign_withdraw_all(struct ctx *ctx, const char *actor_id, int64_t only_statement,
 		      struct err *err);

@@ -380,6 +380,32 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX domain_checks_due ON domain_checks(next_attempt_at);"
 	"PRAGMA user_version = 8;",
+
+	/*
+	 * 9: every signing activity that stands for a signature (a Follow, an
+	 * Endorse, a mention's Note), each with its proof: the signature stands
+	 * while one does. The signatories row keeps how, activity_id, signed_at
+	 * and proof of the earliest standing one (what the lists show and the
+	 * proofs export); when it is undone, the next takes its place. A
+	 * withdrawn signature has none (the trigger), a rejected one keeps them.
+	 */
+	"CREATE TABLE signings ("
+	"  signatory_id INTEGER NOT NULL REFERENCES signatories(id) ON DELETE CASCADE,"
+	"  activity_id TEXT NOT NULL,"
+	"  how TEXT NOT NULL CHECK (how IN ('follow', 'endorse', 'mention')),"
+	"  signed_at INTEGER NOT NULL,"
+	"  proof TEXT,"
+	"  PRIMARY KEY (signatory_id, activity_id)"
+	");"
+	"CREATE INDEX signings_activity ON signings(activity_id);"
+	"INSERT INTO signings (signatory_id, activity_id, how, signed_at, proof)"
+	"  SELECT id, activity_id, how, signed_at, proof FROM signatories"
+	"  WHERE actor_id IS NOT NULL AND activity_id IS NOT NULL AND state <> 'withdrawn'"
+	"  AND how IN ('follow', 'endorse', 'mention');"
+	"CREATE TRIGGER signings_withdrawn AFTER UPDATE OF state ON signatories"
+	"  WHEN NEW.state = 'withdrawn'"
+	"  BEGIN DELETE FROM signings WHERE signatory_id = NEW.id; END;"
+	"PRAGMA user_version = 9;",
 };
 
 #define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

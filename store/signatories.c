@@ -226,12 +226,38 @@ static int check_request(struct store *st, const char *actor_id, bool only_signe
 	return rc;
 }
 
+/* Record that activity sig->activity_id (none: nothing) stands for signature row. */
+static int signing_add(struct store *st, int64_t row, const struct signatory *sig,
+		       const char *proof, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (!sig->activity_id)
+		return 0;
+	/* The same activity twice (a redelivery) keeps its first proof. */
+	if ((rc = db_prepare(st,
+			     "INSERT OR IGNORE INTO signings (signatory_id, activity_id, how,"
+			     " signed_at, proof) VALUES (?1, ?2, ?3, ?4, ?5)",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, row) || db_bind_text(q, 2, sig->activity_id) ||
+	    db_bind_text(q, 3, sig->how) || sqlite3_bind_int64(q, 4, sig->signed_at) ||
+	    db_bind_text(q, 5, proof))
+		rc = db_fail(st, err, "add signing");
+	else
+		rc = db_step_done(st, q, err, "add signing");
+	db_finish(st, q);
+	return rc;
+}
+
 int store_signatory_add_verified(struct store *st, int64_t statement_id,
 				 const struct signatory *sig, const char *proof, int64_t *id,
 				 bool *created, struct err *err)
 {
 	sqlite3_stmt *q = NULL;
 	char *state = NULL;
+	int64_t row = 0;
 	int rc, step;
 
 	if (id)
@@ -259,8 +285,7 @@ int store_signatory_add_verified(struct store *st, int64_t statement_id,
 	}
 	step = sqlite3_step(q);
 	if (step == SQLITE_ROW) {
-		if (id)
-			*id = sqlite3_column_int64(q, 0);
+		row = sqlite3_column_int64(q, 0);
 		state = db_column_dup(q, 1);
 	} else if (step != SQLITE_DONE) {
 		rc = db_fail(st, err, "add signatory");
@@ -270,8 +295,12 @@ int store_signatory_add_verified(struct store *st, int64_t statement_id,
 	q = NULL;
 
 	if (state && !str_eq(state, "withdrawn")) {
-		/* Signed already (or rejected by the coordinator, which holds): no change. */
-		rc = db_commit(st, err);
+		/*
+		 * Signed already (or rejected by the coordinator, which holds): the
+		 * signature shows as it was, and this activity stands for it too.
+		 */
+		if (!(rc = signing_add(st, row, sig, proof, err)))
+			rc = db_commit(st, err);
 		goto out;
 	}
 	if (state) {
@@ -306,10 +335,11 @@ int store_signatory_add_verified(struct store *st, int64_t statement_id,
 	}
 	if ((rc = db_step_done(st, q, err, "add signatory")))
 		goto out;
-	if (id && !state)
-		*id = sqlite3_last_insert_rowid(st->db);
+	if (!state)
+		row = sqlite3_last_insert_rowid(st->db);
 	/* The new signature's domain check is pending from this same commit on. */
-	if ((rc = check_request(st, sig->actor_id, false, NULL, err)) ||
+	if ((rc = signing_add(st, row, sig, proof, err)) ||
+	    (rc = check_request(st, sig->actor_id, false, NULL, err)) ||
 	    (rc = db_commit(st, err)))
 		goto out;
 	if (created)
@@ -317,6 +347,8 @@ int store_signatory_add_verified(struct store *st, int64_t statement_id,
 out:
 	if (rc)
 		db_rollback(st);
+	else if (id)
+		*id = row;
 	db_finish(st, q);
 	free(state);
 	return rc;
@@ -507,22 +539,42 @@ int store_signatory_set_domain_verified(struct store *st, const char *actor_id, 
 	return rc;
 }
 
-int store_signatory_withdraw_activity(struct store *st, const char *actor_id,
-				      const char *activity_id, int64_t *statement_id,
-				      bool *was_approved, struct err *err)
+/* One statement's step of store_signatory_withdraw_activity (inside its transaction). */
+static int sql_run(struct store *st, const char *sql, int64_t row, const char *text,
+		   const char *what, struct err *err)
 {
 	sqlite3_stmt *q = NULL;
-	int64_t row = 0;
+	int rc;
+
+	if ((rc = db_prepare(st, sql, &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, row) || (text && db_bind_text(q, 2, text)))
+		rc = db_fail(st, err, what);
+	else
+		rc = db_step_done(st, q, err, what);
+	db_finish(st, q);
+	return rc;
+}
+
+int store_signatory_withdraw_activity(struct store *st, const char *actor_id,
+				      const char *activity_id, struct signing_undo *out,
+				      struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t row = 0, left = 0;
+	bool primary = false;
 	int rc, step;
 
-	*statement_id = 0;
-	*was_approved = false;
+	memset(out, 0, sizeof(*out));
 	if ((rc = db_begin(st, DB_WRITE, err)))
 		return rc;
+	/* The standing signature this activity is one of the signings of (only its own actor's). */
 	if ((rc = db_prepare(st,
-			     "SELECT id, statement_id, state = 'approved' FROM signatories"
-			     " WHERE actor_id = ?1 AND activity_id = ?2"
-			     " AND state IN ('pending', 'approved')",
+			     "SELECT s.id, s.statement_id, s.state = 'approved',"
+			     " s.activity_id IS ?2 FROM signings g"
+			     " JOIN signatories s ON s.id = g.signatory_id"
+			     " WHERE g.activity_id = ?2 AND s.actor_id = ?1"
+			     " AND s.state IN ('pending', 'approved')",
 			     &q, err)))
 		goto out;
 	if (db_bind_text(q, 1, actor_id) || db_bind_text(q, 2, activity_id)) {
@@ -532,32 +584,75 @@ int store_signatory_withdraw_activity(struct store *st, const char *actor_id,
 	step = sqlite3_step(q);
 	if (step == SQLITE_ROW) {
 		row = sqlite3_column_int64(q, 0);
-		*statement_id = sqlite3_column_int64(q, 1);
-		*was_approved = sqlite3_column_int(q, 2) != 0;
+		out->statement_id = sqlite3_column_int64(q, 1);
+		out->approved = sqlite3_column_int(q, 2) != 0;
+		primary = sqlite3_column_int(q, 3) != 0;
 	} else if (step != SQLITE_DONE) {
 		rc = db_fail(st, err, "withdraw signing");
 		goto out;
 	}
 	db_finish(st, q);
 	q = NULL;
-	if (row) {
-		if ((rc = db_prepare(st, "UPDATE signatories SET state = 'withdrawn' WHERE id = ?1",
-				     &q, err)))
-			goto out;
-		if (sqlite3_bind_int64(q, 1, row)) {
-			rc = db_fail(st, err, "withdraw signing");
-			goto out;
-		}
-		if ((rc = db_step_done(st, q, err, "withdraw signing")))
-			goto out;
+	if (!row) {
+		rc = db_commit(st, err);
+		goto out;
 	}
-	rc = db_commit(st, err);
+	if ((rc = sql_run(st, "DELETE FROM signings WHERE signatory_id = ?1 AND activity_id = ?2",
+			  row, activity_id, "withdraw signing", err)))
+		goto out;
+	if ((rc = db_prepare(st, "SELECT count(*) FROM signings WHERE signatory_id = ?1", &q, err)))
+		goto out;
+	if (sqlite3_bind_int64(q, 1, row)) {
+		rc = db_fail(st, err, "withdraw signing");
+		goto out;
+	}
+	if ((rc = db_step_int64(st, q, &left, NULL, err, "withdraw signing")))
+		goto out;
+	db_finish(st, q);
+	q = NULL;
+	if (left == 0) {
+		/* Its last signing: the signature is withdrawn. */
+		out->withdrawn = true;
+		rc = sql_run(st, "UPDATE signatories SET state = 'withdrawn' WHERE id = ?1", row, NULL,
+			     "withdraw signing", err);
+	} else if (primary) {
+		/* The one shown is gone: the earliest still standing shows, with its proof. */
+		out->shown_changed = true;
+		rc = sql_run(st,
+			     "UPDATE signatories SET (how, activity_id, signed_at, proof) ="
+			     " (SELECT how, activity_id, signed_at, proof FROM signings"
+			     "  WHERE signatory_id = ?1 ORDER BY signed_at, rowid LIMIT 1)"
+			     " WHERE id = ?1",
+			     row, NULL, "withdraw signing", err);
+	}
+	if (!rc)
+		rc = db_commit(st, err);
 out:
 	if (rc) {
 		db_rollback(st);
-		*statement_id = 0;
-		*was_approved = false;
+		memset(out, 0, sizeof(*out));
 	}
+	db_finish(st, q);
+	return rc;
+}
+
+int store_signing_activities(struct store *st, int64_t signatory_id, char ***out, size_t *n,
+			     struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = db_prepare(st,
+			     "SELECT activity_id FROM signings WHERE signatory_id = ?1"
+			     " ORDER BY signed_at, rowid",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, signatory_id))
+		rc = db_fail(st, err, "list signings");
+	else
+		rc = db_collect_strings(st, q, out, n, err, "list signings");
 	db_finish(st, q);
 	return rc;
 }

@@ -180,9 +180,10 @@ int store_signatory_recent(struct store *st, int64_t statement_id, size_t limit,
  * A verified signature. From sig: name, country (NULL = ""), actor_id, handle,
  * url, how ("follow", "endorse" or "mention"), state, signed_at, activity_id.
  * proof (may be NULL) is the verified request as JSON, kept for re-checking.
- * One signature per (statement, actor): when the actor signed already,
- * nothing changes (a rejection holds) and *created is false; when its
- * signature was withdrawn, that row becomes this new signing (*created true).
+ * One signature per (statement, actor): when the actor signed already, it
+ * shows as it was (a rejection holds), activity_id is kept as one more of its
+ * signing activities (with proof), and *created is false; when its signature
+ * was withdrawn, that row becomes this new signing (*created true).
  * *id (may be NULL) is the row's id either way. ERR_INVALID for a bad how/state.
  */
 int store_signatory_add_verified(struct store *st, int64_t statement_id,
@@ -215,14 +216,26 @@ int store_signatory_refresh(struct store *st, const char *actor_id, const char *
 			    const char *handle, const char *url, struct err *err);
 
 /*
- * Withdraw the signature that activity_id (a Follow, an Endorse, or the Note
- * of a mention) made for actor_id, when pending or approved. *statement_id is
- * its statement (0 when there was none); *was_approved says whether the
- * approved list changed.
+ * A signature stands while one of its signing activities does (a Follow,
+ * an Endorse, the Note of a mention: each kept with its proof); the row
+ * shows the earliest that stands. Undo or Delete of activity_id by actor_id
+ * removes that one: *out says which signature it was one of (statement_id 0
+ * when none that stands), whether it was approved, whether it was the last
+ * (the signature is then withdrawn), or else whether the one shown changed
+ * (how, signed_at and proof are now the next one's).
  */
+struct signing_undo {
+	int64_t statement_id;
+	bool approved;
+	bool withdrawn;
+	bool shown_changed;
+};
 int store_signatory_withdraw_activity(struct store *st, const char *actor_id,
-				      const char *activity_id, int64_t *statement_id,
-				      bool *was_approved, struct err *err);
+				      const char *activity_id, struct signing_undo *out,
+				      struct err *err);
+/* The activities that stand for signature signatory_id, earliest first. *out: strings_free. */
+int store_signing_activities(struct store *st, int64_t signatory_id, char ***out, size_t *n,
+			     struct err *err);
 
 /* Set the domain check of actor_id's signatures (every statement). */
 int store_signatory_set_domain_verified(struct store *st, const char *actor_id, bool verified,

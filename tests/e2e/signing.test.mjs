@@ -573,6 +573,74 @@ describe('the domain check runs in the background, and survives a crash', () => 
   });
 });
 
+describe('a signature stands while one of its signing activities does', () => {
+  let srv;
+  let host;
+  let statement;
+  let follow;
+  let endorsement;
+
+  before(async () => {
+    srv = await start({ extraArgs: ['--update-interval', '1'] });
+    host = await new PeerHost({ actors: { both: { type: 'Organization', name: 'Follows And Endorses' } } }).start();
+    statement = await host.lookup(srv.actorUrl());
+  });
+  after(async () => {
+    await host?.stop();
+    await srv?.stop();
+  });
+
+  const row = async () => (await exportRows(srv)).find((r) => r.actor_id === host.actorId('both'));
+  const item = async () => (await collectItems(`${srv.actorUrl()}/signatures`)).items
+    .find((x) => x.id === host.actorId('both'));
+
+  test('an Organization follows and endorses: one signature, shown by its first activity', async () => {
+    follow = await host.follow('both', statement);
+    await host.waitFor((e) => e.type === 'Accept' && e.object === follow.id.href, WAIT_MS, 'the Accept of the Follow');
+    endorsement = endorse(host, 'both', srv.actorUrl());
+    await postTo(srv, host, 'both', endorsement);
+    await host.waitFor((e) => e.type === 'Accept' && e.object === endorsement.id, WAIT_MS, 'the Accept of the Endorse');
+    const rows = (await exportRows(srv)).filter((r) => r.actor_id === host.actorId('both'));
+    assert.equal(rows.length, 1, 'listed once');
+    assert.equal(rows[0].state, 'approved');
+    assert.equal(rows[0].how, 'follow');
+    assert.equal((await item())['undersigned:how'], 'follow');
+  });
+
+  test('it undoes the Follow: still signed, by its Endorse, whose proof verifies', async () => {
+    await host.undo('both', statement, follow);
+    const r = await row();
+    assert.equal(r.state, 'approved', 'the Endorse still stands');
+    assert.equal(r.how, 'endorse');
+    assert.equal((await getAP(`${srv.actorUrl()}/followers`)).json.totalItems, 0, 'a follower no more');
+    const it = await item();
+    assert.ok(it, 'still in the collection');
+    assert.equal(it['undersigned:how'], 'endorse');
+    const v = await sigCli(srv, 'verify');
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /^1 of 1 proofs verify$/m);
+    const dir = path.join(tmpDir('undersigned-proofs-'), 'bundle');
+    assert.equal((await sigCli(srv, 'export', '--proofs', dir)).code, 0);
+    const folder = fs.readdirSync(dir).find((f) => f.startsWith('signature-'));
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, folder, 'body.json'), 'utf8')).id, endorsement.id,
+      'the proof exported is the Endorse\'s');
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  test('it undoes the Endorse: withdrawn', async () => {
+    await postTo(srv, host, 'both', {
+      '@context': AS, id: host.newId('Undo'), type: 'Undo', actor: host.actorId('both'), object: endorsement,
+    });
+    assert.equal((await row()).state, 'withdrawn');
+    assert.equal(await item(), undefined, 'gone from the collection');
+  });
+
+  test('the peer saw no inbox errors and the server is healthy', () => {
+    assert.deepEqual(host.errors, []);
+    srv.assertAlive();
+  });
+});
+
 // Opens headless Chromium on url (loopback only) and runs fn(page).
 async function inChromium(url, fn) {
   const profile = tmpDir('undersigned-chromium-');

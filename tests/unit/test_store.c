@@ -563,27 +563,26 @@ static void batched_updates(void **state)
 
 	/* Undo of the signing activity withdraws exactly that signature. */
 	{
-		int64_t which = -1;
-		bool approved = true;
+		struct signing_undo u;
 
 		assert_int_equal(store_signatory_withdraw_activity(st, g.actor_id, "https://org.example/no",
-								   &which, &approved, &err),
+								   &u, &err),
 				 0);
-		assert_int_equal(which, 0);
-		assert_false(approved);
+		assert_int_equal(u.statement_id, 0);
+		assert_false(u.approved);
 		g.actor_id = (char *)"https://org.example/users/p";
 		g.activity_id = (char *)"https://org.example/endorse/1";
 		assert_int_equal(store_signatory_add_verified(st, sid, &g, NULL, NULL, NULL, &err), 0);
 		assert_int_equal(store_signatory_withdraw_activity(st, "https://evil.example/u",
-								   g.activity_id, &which, &approved,
+								   g.activity_id, &u, &err),
+				 0);
+		assert_int_equal(u.statement_id, 0); /* another actor cannot withdraw it */
+		assert_int_equal(store_signatory_withdraw_activity(st, g.actor_id, g.activity_id, &u,
 								   &err),
 				 0);
-		assert_int_equal(which, 0); /* another actor cannot withdraw it */
-		assert_int_equal(store_signatory_withdraw_activity(st, g.actor_id, g.activity_id,
-								   &which, &approved, &err),
-				 0);
-		assert_int_equal(which, sid);
-		assert_true(approved);
+		assert_int_equal(u.statement_id, sid);
+		assert_true(u.approved);
+		assert_true(u.withdrawn);
 		assert_int_equal(store_signatory_get(st, sid, g.actor_id, &one, &err), 0);
 		assert_string_equal(one->state, "withdrawn");
 		signatories_free(one, 1);
