@@ -696,6 +696,12 @@ int domaincheck_start(const struct ctx *base, const char *db_path,
 	w->ctx = *base;
 	w->ctx.store = NULL;
 	w->ctx.pool = NULL;
+	/*
+	 * Not through the gate of fetches made while a request waits: no
+	 * request waits for these, one at a time already, and a hanging website
+	 * would hold one of the few places the inbox's key fetches need.
+	 */
+	w->ctx.fetches = NULL;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	/*
