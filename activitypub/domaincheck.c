@@ -592,11 +592,13 @@ static int run_one(struct ctx *ctx, struct domaincheck_due *d, int64_t now, stru
 {
 	struct remote_actor *a = NULL;
 	int64_t retry_at = 0;
-	struct err why;
+	int rc;
 
 	/* An actor no longer cached (deleted) has nothing left to check. */
-	if (store_actor_get(ctx->store, d->actor_id, &a, &why) == 0 &&
-	    domaincheck_signatory(ctx, a) == -ERR_RETRY) {
+	rc = store_actor_get(ctx->store, d->actor_id, &a, err);
+	if (rc && rc != -ERR_NOTFOUND)
+		return rc; /* the store failed: the check stays due */
+	if (!rc && domaincheck_signatory(ctx, a) == -ERR_RETRY) {
 		if (d->attempts + 1 < LIMIT_DOMAINCHECK_ATTEMPTS)
 			retry_at = now + domaincheck_backoff(d->attempts + 1);
 		else
