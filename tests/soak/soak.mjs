@@ -22,7 +22,8 @@
 //
 // Every 5 s the server's VmRSS and open descriptors are sampled. At the end
 // (after a drain) the server's state is compared with the ledger of what it
-// answered 2xx: followers, signatures (state, how, signing activity, name),
+// answered 2xx: followers, signatures (state, how, the signing activities
+// standing for each, name),
 // likes and shares, mentions, the ids it marked seen, nothing from a refused
 // POST anywhere; over HTTP while it runs and in the sqlite file after it
 // stopped. Every delivery it made must have reached a peer and every Accept
@@ -202,14 +203,32 @@ async function sendGood(a, doc, apply) {
 
 const newId = (a, kind) => hosts[a.h].newId(kind);
 
-// Withdraws the signature when it was made by activity id.
+// A signature stands while one of its signing activities does (a Follow of an
+// Organization, an Endorse, a signing mention's Note): the row shows the
+// earliest still standing (how, activity); the last one undone withdraws it.
 function withdrawBy(a, id) {
-  if (a.sig && a.sig.state !== 'withdrawn' && a.sig.activityId === id) a.sig = { ...a.sig, state: 'withdrawn' };
+  const sig = a.sig;
+  if (!sig || sig.state === 'withdrawn') return;
+  const i = sig.signings.findIndex((x) => x.id === id);
+  if (i < 0) return;
+  sig.signings.splice(i, 1);
+  if (!sig.signings.length) {
+    sig.state = 'withdrawn';
+  } else if (sig.activityId === id) {
+    sig.how = sig.signings[0].how;
+    sig.activityId = sig.signings[0].id;
+  }
 }
-// A new signature unless one stands (pending or approved).
+// A new signature unless one stands (pending or approved); then one more signing of it.
 function signBy(a, how, id) {
-  if (a.sig && a.sig.state !== 'withdrawn') return;
-  a.sig = { state: a.type === 'Organization' ? 'approved' : 'pending', how, activityId: id, name: a.name };
+  if (a.sig && a.sig.state !== 'withdrawn') {
+    a.sig.signings.push({ id, how });
+    return;
+  }
+  a.sig = {
+    state: a.type === 'Organization' ? 'approved' : 'pending', how, activityId: id, name: a.name,
+    signings: [{ id, how }],
+  };
 }
 
 function opFollow(a) {
@@ -340,7 +359,7 @@ function opDeleteActor(a) {
     a.following = null;
     a.like = null;
     a.announce = null;
-    if (a.sig && a.sig.state !== 'withdrawn') a.sig = { ...a.sig, state: 'withdrawn' };
+    if (a.sig && a.sig.state !== 'withdrawn') a.sig = { ...a.sig, state: 'withdrawn', signings: [] };
     a.retired = true;
     stats.actorsDeleted++;
     const pool = pools[a.h];
@@ -629,12 +648,14 @@ async function httpChecks() {
   const approved = model.filter((a) => a.sig?.state === 'approved');
   const { collection: sc, items: sitems } = await collectItems(`${statementUrl}/signatures`);
   const sgot = new Map(sitems.filter((x) => x.id).map((x) => [x.id, x]));
-  const names = approved.filter((a) => sgot.get(a.url) && sgot.get(a.url).name !== a.name);
+  const names = approved.filter((a) => sgot.get(a.url)
+    && (sgot.get(a.url).name !== a.name || sgot.get(a.url)['undersigned:how'] !== a.sig.how));
   check('signatures collection',
     setDiff('signatures', new Set(approved.map((a) => a.url)), new Set(sgot.keys()))
       && sc.totalItems === IMPORTED + approved.length && names.length === 0,
     `${sc.totalItems} totalItems = ${IMPORTED} imported + ${approved.length} approved in the ledger`
-      + (names.length ? `; ${names.length} names differ (${names[0].url}: "${sgot.get(names[0].url).name}" != "${names[0].name}")` : '; names as last updated'));
+      + (names.length ? `; ${names.length} differ in name or how (${names[0].url}: "${sgot.get(names[0].url).name}" `
+        + `${sgot.get(names[0].url)['undersigned:how']} != "${names[0].name}" ${names[0].sig.how})` : '; names as last updated, how as in the ledger'));
 
   const post = await request(postUrl, { accept: AP_ACCEPT });
   const likes = model.filter((a) => a.like).length;
@@ -711,6 +732,13 @@ function dbChecks(db) {
   check('db: signatures (state, how, activity, name)', setDiff('db signatories', swant, sgot),
     `${srows.length} rows: ${Object.entries(byState).map(([k, v]) => `${v} ${k}`).join(', ')}`);
 
+  const grows = sqlJson(db, 'SELECT s.actor_id, g.activity_id FROM signings g JOIN signatories s ON s.id = g.signatory_id'
+    + ` WHERE s.statement_id = ${sid}`);
+  const gwant = new Set(model.filter((a) => a.sig && a.sig.state !== 'withdrawn')
+    .flatMap((a) => a.sig.signings.map((x) => `${a.url} ${x.id}`)));
+  check('db: signing activities standing', setDiff('db signings', gwant, new Set(grows.map((r) => `${r.actor_id} ${r.activity_id}`))),
+    `${grows.length} rows, for ${model.filter((a) => a.sig && a.sig.state !== 'withdrawn').length} standing signatures`);
+
   const mrows = sqlJson(db, `SELECT activity_id FROM mentions WHERE statement_id = ${sid}`);
   check('db: mentions', setDiff('db mentions', mentionIds, new Set(mrows.map((r) => r.activity_id))), `${mrows.length} rows`);
 
@@ -722,7 +750,7 @@ function dbChecks(db) {
   // Nothing refused left a trace.
   const traces = new Set([
     ...seen, ...mrows.map((r) => r.activity_id), ...rrows.map((r) => r.activity_id),
-    ...frows.map((r) => r.follow_id), ...srows.map((r) => r.activity_id),
+    ...frows.map((r) => r.follow_id), ...srows.map((r) => r.activity_id), ...grows.map((r) => r.activity_id),
   ]);
   const leaked = [...refused.keys()].filter((id) => traces.has(id));
   check('db: no refused activity left a trace', leaked.length === 0,
