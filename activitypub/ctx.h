@@ -5,6 +5,7 @@
 #ifndef ACTIVITYPUB_CTX_H
 #define ACTIVITYPUB_CTX_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 struct store;
@@ -41,6 +42,8 @@ struct ctx {
 	struct store *store;   /* this thread's connection */
 	struct deliver *deliver; /* the delivery worker to wake; NULL in the CLI and tests */
 	struct domaincheck_worker *checks; /* the domain check worker to wake; NULL in the CLI and tests */
+	const atomic_bool *cancel; /* fetches are abandoned when it turns true (a worker that
+				      stops); NULL: never */
 	struct keycache *keys;   /* signers' keys kept parsed, shared; NULL parses each time */
 	struct metrics *metrics; /* counters for /metrics, shared; NULL counts nothing */
 	struct pagecache *pages; /* rendered statement pages (server/pagecache.h), shared; NULL: none */

@@ -450,6 +450,7 @@ static int home_links_back(struct ctx *ctx, const char *origin, const struct rem
 	o.allow_private_network = ctx->cfg->allow_private_network;
 	o.timeout_ms = (long)LIMIT_DOMAINCHECK_TIMEOUT_S * 1000;
 	o.max_bytes = LIMIT_FETCH_BYTES;
+	o.cancel = ctx->cancel;
 	rc = httpc_get(&o, home, "text/html, application/xhtml+xml;q=0.9", NULL, &resp, err);
 	if (rc == -ERR_IO) {
 		rc = errorf(err, ERR_RETRY, "%s: no answer for now", home);
@@ -599,6 +600,11 @@ static int run_one(struct ctx *ctx, struct domaincheck_due *d, int64_t now, stru
 	if (rc && rc != -ERR_NOTFOUND)
 		return rc; /* the store failed: the check stays due */
 	if (!rc && domaincheck_signatory(ctx, a) == -ERR_RETRY) {
+		if (ctx->cancel && atomic_load(ctx->cancel)) {
+			/* Cut short by a stop, not undecided: the next start does it again. */
+			remote_actor_free(a);
+			return 0;
+		}
 		if (d->attempts + 1 < LIMIT_DOMAINCHECK_ATTEMPTS)
 			retry_at = now + domaincheck_backoff(d->attempts + 1);
 		else
@@ -632,6 +638,7 @@ int domaincheck_run_due(struct ctx *ctx, int64_t now, size_t max, size_t *done, 
 
 struct domaincheck_worker {
 	struct ctx ctx; /* a copy of the server's, with the worker's own store */
+	atomic_bool cancel; /* set at stop: the fetches under way are abandoned */
 	pthread_t thread;
 	bool thread_started;
 	pthread_mutex_t lock; /* guards stop and kicked */
@@ -704,6 +711,8 @@ int domaincheck_start(const struct ctx *base, const char *db_path,
 	 * would hold one of the few places the inbox's key fetches need.
 	 */
 	w->ctx.fetches = NULL;
+	atomic_init(&w->cancel, false);
+	w->ctx.cancel = &w->cancel;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	/*
@@ -740,6 +749,7 @@ void domaincheck_stop(struct domaincheck_worker *w)
 	if (!w)
 		return;
 	if (w->thread_started) {
+		atomic_store(&w->cancel, true);
 		pthread_mutex_lock(&w->lock);
 		w->stop = true;
 		pthread_cond_signal(&w->wake);

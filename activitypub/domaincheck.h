@@ -116,9 +116,9 @@ int domaincheck_start(const struct ctx *base, const char *db_path,
 void domaincheck_kick(struct domaincheck_worker *w);
 
 /*
- * Stop the worker, join it and free it. A check under way is finished first
- * (at most its fetches' timeouts); one not finished stays pending in the
- * store for the next start. NULL is fine.
+ * Stop the worker within about a second (the fetches of a check under way
+ * are abandoned, and that check stays pending in the store for the next
+ * start, its attempts unchanged), join it and free it. NULL is fine.
  */
 void domaincheck_stop(struct domaincheck_worker *w);
 

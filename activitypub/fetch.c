@@ -382,6 +382,7 @@ static void opts_of(const struct ctx *ctx, struct httpc_opts *o)
 	o->base_url = ctx->cfg->base_url;
 	o->allow_private_network = ctx->cfg->allow_private_network;
 	o->gate = ctx->fetches;
+	o->cancel = ctx->cancel;
 }
 
 /* Map a transport error: what may work later is -ERR_RETRY. */

@@ -35,6 +35,7 @@ struct xfer {
 	bool toobig;
 	bool allow_private;
 	bool refused;          /* the SSRF guard refused an address */
+	const atomic_bool *cancel; /* httpc_opts.cancel */
 	char refused_addr[INET6_ADDRSTRLEN];
 	char *post;            /* our copy of a POST body */
 	char *url;
@@ -217,6 +218,19 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
 	return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
+/* CURLOPT_XFERINFOFUNCTION (called about once a second even when nothing moves): abandon when cancelled. */
+static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	const struct xfer *x = clientp;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return x->cancel && atomic_load(x->cancel) ? 1 : 0;
+}
+
 static struct xfer *xfer_new(const struct httpc_opts *o, bool keep_body)
 {
 	struct xfer *x = xcalloc(1, sizeof(*x));
@@ -224,6 +238,7 @@ static struct xfer *xfer_new(const struct httpc_opts *o, bool keep_body)
 	x->max = o->max_bytes ? o->max_bytes : LIMIT_FETCH_BYTES;
 	x->keep_body = keep_body;
 	x->allow_private = o->allow_private_network;
+	x->cancel = o->cancel;
 	buf_init(&x->body, x->max);
 	x->easy = curl_easy_init();
 	if (!x->easy)
@@ -282,6 +297,11 @@ static int xfer_setup(struct xfer *x, const struct httpc_opts *o, const char *us
 	SET(CURLOPT_USERAGENT, user_agent);
 	SET(CURLOPT_HTTPHEADER, x->headers);
 	SET(CURLOPT_PRIVATE, x);
+	if (x->cancel) {
+		SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+		SET(CURLOPT_XFERINFODATA, x);
+		SET(CURLOPT_NOPROGRESS, 0L);
+	}
 #undef SET
 	if (c != CURLE_OK)
 		return errorf(err, ERR_INTERNAL, "curl option: %s", curl_easy_strerror(c));

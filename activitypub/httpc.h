@@ -22,6 +22,7 @@
 #ifndef ACTIVITYPUB_HTTPC_H
 #define ACTIVITYPUB_HTTPC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,8 @@ struct httpc_opts {
 	long connect_timeout_ms;    /* 0 = LIMIT_CONNECT_TIMEOUT_S */
 	size_t max_bytes;           /* response body cap; 0 = LIMIT_FETCH_BYTES */
 	struct gate *gate;          /* GETs pass it, each hop by its host (util/gate.h); NULL: none */
+	const atomic_bool *cancel;  /* a GET under way is abandoned (-ERR_IO) within about a
+				       second of it turning true (a worker stopping); NULL: never */
 };
 
 /* Who signs a request: our key id (e.g. B/actor#main-key) and its private key. Both borrowed. */

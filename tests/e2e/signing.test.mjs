@@ -497,6 +497,7 @@ describe('the domain check runs in the background, and survives a crash', () => 
   let hanging;            // never answers
   let linking;            // links back to both signers
   let flaky;              // hangs until the server is killed, then links back
+  let paused;             // hangs until the server is stopped, then links back
 
   before(async () => {
     srv = await start();
@@ -505,18 +506,21 @@ describe('the domain check runs in the background, and survives a crash', () => 
     linking = await website(() => [host.actorId('slow')]);
     flaky = await website(() => [host.actorId('killed')]);
     flaky.hang = true;
+    paused = await website(() => [host.actorId('stopped')]);
+    paused.hang = true;
     host = await new PeerHost({
       actors: {
         // The hanging website first: the check waits for it before it reads the second.
         slow: { type: 'Organization', name: 'Slow Website Org', websites: [`${hanging.url}/`, `${linking.url}/`] },
         killed: { type: 'Organization', name: 'Killed Check Org', websites: [`${flaky.url}/`] },
+        stopped: { type: 'Organization', name: 'Stopped Check Org', websites: [`${paused.url}/`] },
       },
     }).start();
   });
   after(async () => {
     await host?.stop();
     await srv?.stop();
-    for (const site of [hanging, linking, flaky]) site?.close();
+    for (const site of [hanging, linking, flaky, paused]) site?.close();
   });
 
   const item = async (id) => (await collectItems(`${srv.actorUrl()}/signatures`)).items
@@ -565,6 +569,23 @@ describe('the domain check runs in the background, and survives a crash', () => 
     assert.ok(flaky.gets > before, 'the check was made again');
     assert.ok(await eventually(() => pendingChecks('killed') === 0), 'no check left pending');
     assert.equal((await item('slow'))['undersigned:domainVerified'], true, 'the earlier one stays');
+  });
+
+  test('SIGTERM while a check waits for a website: the server stops at once; the check is done after the restart', async (t) => {
+    await postTo(srv, host, 'stopped', endorse(host, 'stopped', srv.actorUrl()));
+    assert.ok(await eventually(() => paused.gets > 0), 'the worker is waiting for the website');
+    const t0 = Date.now();
+    await srv.stop();               // throws unless it exits 0, without a sanitizer report
+    const took = Date.now() - t0;
+    t.diagnostic(`stopped ${took} ms after SIGTERM`);
+    assert.ok(took < DOMAINCHECK_TIMEOUT_MS, `stopped after ${took} ms, without waiting out the website's ${DOMAINCHECK_TIMEOUT_MS} ms`);
+    assert.equal(pendingChecks('stopped'), 1, 'the check is still pending in the database');
+    paused.hang = false;
+    srv = await start({ db: srv.db, port: srv.port });
+    const done = await eventually(async () => ((await item('stopped'))?.['undersigned:domainVerified'] ? true : null),
+      DOMAINCHECK_TIMEOUT_MS + WAIT_MS);
+    assert.ok(done, 'domain verified after the restart');
+    assert.ok(await eventually(() => pendingChecks('stopped') === 0), 'no check left pending');
   });
 
   test('the peer saw no inbox errors and the server is healthy', () => {

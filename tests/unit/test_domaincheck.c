@@ -6,6 +6,7 @@
  * page, with the outcome stored on the signature.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -215,6 +216,7 @@ static void handles(void **state)
 struct world {
 	struct tsrv home, site;
 	const char *html; /* what the site's home page holds; NULL: 404 */
+	bool hang;        /* the home page answers nothing until the site stops */
 	int site_home_gets;
 };
 
@@ -252,6 +254,7 @@ static void site_handler(struct tsrv *s, const struct tsrv_req *req, size_t nth,
 		pthread_mutex_lock(&s->lock);
 		w->site_home_gets++;
 		pthread_mutex_unlock(&s->lock);
+		resp->hang = w->hang;
 		resp->status = w->html ? 200 : 404;
 		resp->content_type = "text/html; charset=utf-8";
 		resp->body = w->html ? xstrdup(w->html) : NULL;
@@ -682,6 +685,48 @@ static void worker_thread(void **state)
 	free(html);
 }
 
+static int home_gets(struct fixture *f)
+{
+	int n;
+
+	pthread_mutex_lock(&f->w.site.lock);
+	n = f->w.site_home_gets;
+	pthread_mutex_unlock(&f->w.site.lock);
+	return n;
+}
+
+/* Stopping while a website hangs: within moments, and the check stays pending as it was. */
+static void stop_while_a_site_hangs(void **state)
+{
+	struct fixture *f = *state;
+	struct remote_actor *a = actor(f, "org", f->w.site.base);
+	struct domaincheck_worker *w = NULL;
+	struct timespec pause = { 0, 20 * 1000 * 1000 }, t0, t1;
+	struct domaincheck_due d;
+	struct err err;
+	int tries = 0;
+	long ms;
+
+	f->w.hang = true;
+	assert_int_equal(domaincheck_start(&f->ctx, f->path, &w, &err), 0);
+	signed_by(f, a);
+	domaincheck_kick(w);
+	while (home_gets(f) == 0 && tries++ < 500) /* 10 s at most */
+		nanosleep(&pause, NULL);
+	assert_int_equal(home_gets(f), 1); /* the worker waits for the page */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	domaincheck_stop(w);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms < LIMIT_DOMAINCHECK_TIMEOUT_S * 1000 / 2);
+	assert_true(pending(f, a->id));
+	assert_int_equal(store_domaincheck_next(f->st, (int64_t)time(NULL), &d, &err), 0);
+	assert_non_null(d.actor_id);
+	assert_int_equal(d.attempts, 0); /* a stop is no failed attempt */
+	domaincheck_due_release(&d);
+	remote_actor_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -701,6 +746,8 @@ int main(void)
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(newer_ask_stays, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(worker_thread, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(stop_while_a_site_hangs, fixture_setup,
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
