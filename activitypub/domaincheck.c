@@ -637,7 +637,7 @@ int domaincheck_run_due(struct ctx *ctx, int64_t now, size_t max, size_t *done, 
 }
 
 struct domaincheck_worker {
-	struct ctx ctx; /* a copy of the server's, with the worker's own store */
+	struct ctx ctx;	    /* a copy of the server's, with the worker's own store */
 	atomic_bool cancel; /* set at stop: the fetches under way are abandoned */
 	pthread_t thread;
 	bool thread_started;
@@ -695,8 +695,8 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int domaincheck_start(const struct ctx *base, const char *db_path,
-		      struct domaincheck_worker **out, struct err *err)
+int domaincheck_start(const struct ctx *base, const char *db_path, struct domaincheck_worker **out,
+		      struct err *err)
 {
 	struct domaincheck_worker *w = xcalloc(1, sizeof(*w));
 	int rc;

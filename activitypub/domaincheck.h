@@ -97,8 +97,7 @@ int64_t domaincheck_backoff(int attempts);
  * are due), with ctx's store; *done (may be NULL) counts them. The worker's
  * loop; tests call it directly. Returns 0 or a store error.
  */
-int domaincheck_run_due(struct ctx *ctx, int64_t now, size_t max, size_t *done,
-			struct err *err);
+int domaincheck_run_due(struct ctx *ctx, int64_t now, size_t max, size_t *done, struct err *err);
 
 struct domaincheck_worker;
 
@@ -109,8 +108,8 @@ struct domaincheck_worker;
  * after domaincheck_kick(). *out: stop with domaincheck_stop(). Returns 0,
  * or the error of store_open() / thread creation.
  */
-int domaincheck_start(const struct ctx *base, const char *db_path,
-		      struct domaincheck_worker **out, struct err *err);
+int domaincheck_start(const struct ctx *base, const char *db_path, struct domaincheck_worker **out,
+		      struct err *err);
 
 /* Wake the worker: a check was asked for. Safe from any thread; NULL is fine. */
 void domaincheck_kick(struct domaincheck_worker *w);

@@ -279,9 +279,10 @@ int sign_by_mention(struct ctx *ctx, const struct activity *a, const struct stat
 	if (!rc)
 		rc = outbox_reply(ctx, s, a->actor_id,
 				  known && known->handle ? known->handle
-				  : a->signer->handle    ? a->signer->handle
+				  : a->signer->handle	 ? a->signer->handle
 							 : implied,
-				  a->signer->inbox, a->object_id, mention_answer(state, created), err);
+				  a->signer->inbox, a->object_id, mention_answer(state, created),
+				  err);
 	remote_actor_free(known);
 	free(implied);
 	return rc;
@@ -306,8 +307,8 @@ int sign_withdraw_activity(struct ctx *ctx, const char *actor_id, const char *ac
 			 "another signing activity still stands");
 	/* The post lists who signed, in signing order: a new first signing may move it. */
 	return u.approved && (u.withdrawn || u.shown_changed)
-		       ? approved_changed(ctx, u.statement_id, err)
-		       : 0;
+		   ? approved_changed(ctx, u.statement_id, err)
+		   : 0;
 }
 
 int sign_withdraw_all(struct ctx *ctx, const char *actor_id, int64_t only_statement,

@@ -339,8 +339,7 @@ int store_signatory_add_verified(struct store *st, int64_t statement_id,
 		row = sqlite3_last_insert_rowid(st->db);
 	/* The new signature's domain check is pending from this same commit on. */
 	if ((rc = signing_add(st, row, sig, proof, err)) ||
-	    (rc = check_request(st, sig->actor_id, false, NULL, err)) ||
-	    (rc = db_commit(st, err)))
+	    (rc = check_request(st, sig->actor_id, false, NULL, err)) || (rc = db_commit(st, err)))
 		goto out;
 	if (created)
 		*created = true;
@@ -613,8 +612,8 @@ int store_signatory_withdraw_activity(struct store *st, const char *actor_id,
 	if (left == 0) {
 		/* Its last signing: the signature is withdrawn. */
 		out->withdrawn = true;
-		rc = sql_run(st, "UPDATE signatories SET state = 'withdrawn' WHERE id = ?1", row, NULL,
-			     "withdraw signing", err);
+		rc = sql_run(st, "UPDATE signatories SET state = 'withdrawn' WHERE id = ?1", row,
+			     NULL, "withdraw signing", err);
 	} else if (primary) {
 		/* The one shown is gone: the earliest still standing shows, with its proof. */
 		out->shown_changed = true;
@@ -659,8 +658,7 @@ int store_signing_activities(struct store *st, int64_t signatory_id, char ***out
 
 /* ---- domain checks to do ---- */
 
-int store_domaincheck_request(struct store *st, const char *actor_id, bool *asked,
-			      struct err *err)
+int store_domaincheck_request(struct store *st, const char *actor_id, bool *asked, struct err *err)
 {
 	if (!actor_id)
 		return errorf(err, ERR_INVALID, "a domain check needs an actor");
@@ -674,10 +672,11 @@ int store_domaincheck_next(struct store *st, int64_t now, struct domaincheck_due
 	int rc, step;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = db_prepare(st,
-			     "SELECT actor_id, gen, attempts FROM domain_checks"
-			     " WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, actor_id LIMIT 1",
-			     &q, err)))
+	if ((rc = db_prepare(
+		 st,
+		 "SELECT actor_id, gen, attempts FROM domain_checks"
+		 " WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, actor_id LIMIT 1",
+		 &q, err)))
 		return rc;
 	if (sqlite3_bind_int64(q, 1, now)) {
 		rc = db_fail(st, err, "next domain check");
@@ -703,11 +702,12 @@ int store_domaincheck_finish(struct store *st, const struct domaincheck_due *d, 
 	int rc;
 
 	/* Only the ask that was checked: a newer one (gen moved on) stays due. */
-	if ((rc = db_prepare(st,
-			     retry_at ? "UPDATE domain_checks SET attempts = attempts + 1,"
-					" next_attempt_at = ?3 WHERE actor_id = ?1 AND gen = ?2"
-				      : "DELETE FROM domain_checks WHERE actor_id = ?1 AND gen = ?2",
-			     &q, err)))
+	if ((rc =
+		 db_prepare(st,
+			    retry_at ? "UPDATE domain_checks SET attempts = attempts + 1,"
+				       " next_attempt_at = ?3 WHERE actor_id = ?1 AND gen = ?2"
+				     : "DELETE FROM domain_checks WHERE actor_id = ?1 AND gen = ?2",
+			    &q, err)))
 		return rc;
 	if (db_bind_text(q, 1, d->actor_id) || sqlite3_bind_int64(q, 2, d->gen) ||
 	    (retry_at && sqlite3_bind_int64(q, 3, retry_at)))
@@ -732,7 +732,8 @@ int store_domaincheck_pending(struct store *st, const char *actor_id, bool *pend
 	int rc;
 
 	*pending = false;
-	if ((rc = db_prepare(st, "SELECT count(*) FROM domain_checks WHERE actor_id = ?1", &q, err)))
+	if ((rc =
+		 db_prepare(st, "SELECT count(*) FROM domain_checks WHERE actor_id = ?1", &q, err)))
 		return rc;
 	if (db_bind_text(q, 1, actor_id))
 		rc = db_fail(st, err, "read a domain check");

@@ -216,7 +216,7 @@ static void handles(void **state)
 struct world {
 	struct tsrv home, site;
 	const char *html; /* what the site's home page holds; NULL: 404 */
-	bool hang;        /* the home page answers nothing until the site stops */
+	bool hang;	  /* the home page answers nothing until the site stops */
 	int site_home_gets;
 };
 
@@ -589,8 +589,8 @@ static void pending_until_done(void **state)
 	assert_true(got->domain_verified);
 	signatories_free(got, 1);
 	/* Someone who signed nothing is not checked. */
-	assert_int_equal(store_domaincheck_request(f->st, "https://x.example/users/n", &asked, &err),
-			 0);
+	assert_int_equal(
+	    store_domaincheck_request(f->st, "https://x.example/users/n", &asked, &err), 0);
 	assert_false(asked);
 	assert_false(pending(f, "https://x.example/users/n"));
 
@@ -618,8 +618,8 @@ static void undecided_retried_then_given_up(void **state)
 		/* Not due again before its backoff. */
 		assert_int_equal(domaincheck_run_due(&f->ctx, now, 0, &done, &err), 0);
 		assert_int_equal(done, 0);
-		assert_int_equal(store_domaincheck_next(f->st, now + domaincheck_backoff(i), &d, &err),
-				 0);
+		assert_int_equal(
+		    store_domaincheck_next(f->st, now + domaincheck_backoff(i), &d, &err), 0);
 		assert_string_equal(d.actor_id, a->id);
 		assert_int_equal(d.attempts, i);
 		domaincheck_due_release(&d);
@@ -736,12 +736,15 @@ int main(void)
 		cmocka_unit_test(handles),
 		cmocka_unit_test_setup_teardown(links_back_from_home_page, fixture_setup,
 						fixture_teardown),
-		cmocka_unit_test_setup_teardown(handle_on_own_domain, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(own_server_and_down, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(handle_on_own_domain, fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(own_server_and_down, fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(stored_on_the_signature, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test(backoff),
-		cmocka_unit_test_setup_teardown(pending_until_done, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(pending_until_done, fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(undecided_retried_then_given_up, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(newer_ask_stays, fixture_setup, fixture_teardown),
