@@ -247,21 +247,15 @@ out:
 
 /* ---- verify ---- */
 
-/* Check one signature's proof; *why gets the reason of a failure (static or in buf). */
-static bool check_one(struct store *st, const struct signatory *g, char *buf, size_t len,
-		      const char **why)
+/* Check one proof of signer actor_id; *why gets the reason of a failure (static or in buf). */
+static bool check_proof(const char *proof, const char *actor_id, char *buf, size_t len,
+			const char **why)
 {
 	struct proof_parts pp;
 	struct err err;
-	char *proof = NULL;
 	bool ok = false;
 
 	*why = "";
-	if (store_signatory_proof(st, g->id, &proof, &err) < 0) {
-		snprintf(buf, len, "%s", err.msg);
-		*why = buf;
-		return false;
-	}
 	if (!proof) {
 		*why = "no proof kept";
 		return false;
@@ -274,7 +268,7 @@ static bool check_one(struct store *st, const struct signatory *g, char *buf, si
 		*why = buf;
 	} else {
 		/* A valid proof of someone else's request proves nothing about this signer. */
-		if (!str_eq(pp.actor, g->actor_id)) {
+		if (!str_eq(pp.actor, actor_id)) {
 			/* A Move carries the signature, not the proof: the old account's stays. */
 			snprintf(buf, len, "the proof is another account's, %s (moved from there?)",
 				 pp.actor);
@@ -284,6 +278,45 @@ static bool check_one(struct store *st, const struct signatory *g, char *buf, si
 		}
 		proof_parts_release(&pp);
 	}
+	return ok;
+}
+
+/*
+ * Check one signature: the proof it shows, then those of its other signing
+ * activities that still stand (each may take its place when it is undone).
+ */
+static bool check_one(struct store *st, const struct signatory *g, char *buf, size_t len,
+		      const char **why)
+{
+	struct signing *more = NULL;
+	struct err err;
+	char *proof = NULL;
+	size_t n = 0;
+	bool ok;
+
+	*why = "";
+	if (store_signatory_proof(st, g->id, &proof, &err) < 0 ||
+	    store_signing_list(st, g->id, &more, &n, &err) < 0) {
+		snprintf(buf, len, "%s", err.msg);
+		*why = buf;
+		free(proof);
+		return false;
+	}
+	ok = check_proof(proof, g->actor_id, buf, len, why);
+	for (size_t i = 0; ok && i < n; i++) {
+		char inner[500];
+		const char *because;
+
+		if (str_eq(more[i].activity_id, g->activity_id))
+			continue; /* the one shown, checked above */
+		if (!check_proof(more[i].proof, g->actor_id, inner, sizeof(inner), &because)) {
+			snprintf(buf, len, "the proof of its %s %s, which stands too: %s",
+				 more[i].how, more[i].activity_id, because);
+			*why = buf;
+			ok = false;
+		}
+	}
+	signings_free(more, n);
 	free(proof);
 	return ok;
 }

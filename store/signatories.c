@@ -656,6 +656,60 @@ int store_signing_activities(struct store *st, int64_t signatory_id, char ***out
 	return rc;
 }
 
+void signings_free(struct signing *list, size_t n)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(list[i].activity_id);
+		free(list[i].how);
+		free(list[i].proof);
+	}
+	free(list);
+}
+
+int store_signing_list(struct store *st, int64_t signatory_id, struct signing **out, size_t *n,
+		       struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	struct signing *list = NULL;
+	size_t len = 0, cap = 0;
+	int rc, step;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = db_prepare(st,
+			     "SELECT activity_id, how, signed_at, proof FROM signings"
+			     " WHERE signatory_id = ?1 ORDER BY signed_at, rowid",
+			     &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, signatory_id)) {
+		rc = db_fail(st, err, "list signings");
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 4;
+			list = xrealloc(list, cap * sizeof(*list));
+		}
+		list[len].activity_id = db_column_dup(q, 0);
+		list[len].how = db_column_dup(q, 1);
+		list[len].signed_at = sqlite3_column_int64(q, 2);
+		list[len].proof = db_column_dup(q, 3);
+		len++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_fail(st, err, "list signings");
+		signings_free(list, len);
+		goto out;
+	}
+	*out = list;
+	*n = len;
+out:
+	db_finish(st, q);
+	return rc;
+}
+
 /* ---- domain checks to do ---- */
 
 int store_domaincheck_request(struct store *st, const char *actor_id, bool *asked, struct err *err)

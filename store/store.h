@@ -236,6 +236,17 @@ int store_signatory_withdraw_activity(struct store *st, const char *actor_id,
 /* The activities that stand for signature signatory_id, earliest first. *out: strings_free. */
 int store_signing_activities(struct store *st, int64_t signatory_id, char ***out, size_t *n,
 			     struct err *err);
+/* One signing activity that stands for a signature, with its proof (NULL when none kept). */
+struct signing {
+	char *activity_id;
+	char *how;
+	int64_t signed_at;
+	char *proof;
+};
+void signings_free(struct signing *list, size_t n);
+/* The signings of signature signatory_id, earliest first. *out: array of *n, signings_free. */
+int store_signing_list(struct store *st, int64_t signatory_id, struct signing **out, size_t *n,
+		       struct err *err);
 
 /* Set the domain check of actor_id's signatures (every statement). */
 int store_signatory_set_domain_verified(struct store *st, const char *actor_id, bool verified,

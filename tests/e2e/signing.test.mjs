@@ -628,6 +628,23 @@ describe('a signature stands while one of its signing activities does', () => {
     assert.equal((await item())['undersigned:how'], 'follow');
   });
 
+  test('signatures verify checks the proof of each activity that stands: the Endorse\'s too', async () => {
+    const sql = (q) => spawnSync('sqlite3', ['-cmd', '.timeout 5000', srv.db, q], { encoding: 'utf8', timeout: 30000 });
+    let v = await sigCli(srv, 'verify');
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /^1 of 1 proofs verify$/m);
+    // One byte more in the stored body of the Endorse, which the row does not show: caught.
+    const where = `WHERE activity_id = '${endorsement.id}'`;
+    assert.equal(sql(`UPDATE signings SET proof = json_set(proof, '$.body', json_extract(proof, '$.body') || ' ') ${where};`).status, 0);
+    v = await sigCli(srv, 'verify');
+    assert.equal(v.code, 1, v.stdout);
+    assert.match(v.stdout, new RegExp(`FAIL\\s+the proof of its endorse ${endorsement.id}, which stands too`));
+    assert.match(v.stdout, /^0 of 1 proofs verify$/m);
+    assert.equal(sql(`UPDATE signings SET proof = json_set(proof, '$.body', rtrim(json_extract(proof, '$.body'), ' ')) ${where};`).status, 0);
+    v = await sigCli(srv, 'verify');
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
   test('it undoes the Follow: still signed, by its Endorse, whose proof verifies', async () => {
     await host.undo('both', statement, follow);
     const r = await row();
