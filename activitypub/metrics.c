@@ -145,6 +145,10 @@ static int render_gauges(const struct store_stats *s, struct buf *b)
 	bad |= add_family(b, "undersigned_dead_inboxes", "gauge",
 			  "Inboxes given up on (410 Gone or too many failures).");
 	bad |= buf_printf(b, "undersigned_dead_inboxes %lld\n", (long long)s->dead_inboxes);
+	bad |= add_family(b, "undersigned_domain_checks_pending", "gauge",
+			  "Signers' domain checks asked for and not yet done (or retried later).");
+	bad |= buf_printf(b, "undersigned_domain_checks_pending %lld\n",
+			  (long long)s->domain_checks);
 	bad |= add_family(b, "undersigned_signatures", "gauge",
 			  "Signatures of each statement, by state.");
 	for (size_t i = 0; i < s->n; i++) {

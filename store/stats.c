@@ -295,6 +295,7 @@ int store_stats_get(struct store *st, struct store_stats *out, struct err *err)
 	    (rc = count_one(st, "SELECT count(*) FROM deliveries WHERE attempts > 0",
 			    &out->queue_retrying, err)) ||
 	    (rc = count_one(st, "SELECT count(*) FROM dead_inboxes", &out->dead_inboxes, err)) ||
+	    (rc = count_one(st, "SELECT count(*) FROM domain_checks", &out->domain_checks, err)) ||
 	    (rc = count_statements(st, out, err)))
 		goto out;
 	rc = db_commit(st, err);

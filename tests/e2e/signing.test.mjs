@@ -539,6 +539,8 @@ describe('the domain check runs in the background, and survives a crash', () => 
     assert.ok(first, 'listed at the 202');
     assert.equal(first['undersigned:domainVerified'], false);
     assert.ok(await eventually(() => hanging.gets > 0), 'the worker asked the hanging website');
+    // /metrics counts it as pending.
+    assert.match((await request(srv.url('/metrics'))).text, /^undersigned_domain_checks_pending 1$/m);
     // Meanwhile the HTTP threads are free: the statement answers at once.
     const t1 = Date.now();
     assert.equal((await getAP(srv.actorUrl())).status, 200);
@@ -551,6 +553,7 @@ describe('the domain check runs in the background, and survives a crash', () => 
     assert.equal((await item('slow'))['undersigned:handle'], `@slow@${new URL(host.base).host}`);
     assert.equal(linking.gets, 1);
     assert.ok(await eventually(() => pendingChecks('slow') === 0), 'no check left pending');
+    assert.match((await request(srv.url('/metrics'))).text, /^undersigned_domain_checks_pending 0$/m);
   });
 
   test('the server is killed (SIGKILL) while a check is pending; the check is done after the restart', async () => {

@@ -394,6 +394,8 @@ static void metrics_text(void **state)
 	assert_non_null(strstr(buf_str(&b), "undersigned_deliveries_total{outcome=\"dead\"} 1\n"));
 	assert_non_null(strstr(buf_str(&b), "undersigned_delivery_queue_depth 1\n"));
 	assert_non_null(strstr(buf_str(&b), "undersigned_dead_inboxes 1\n"));
+	/* The three signers' domain checks, asked for with their signatures. */
+	assert_non_null(strstr(buf_str(&b), "undersigned_domain_checks_pending 3\n"));
 	assert_non_null(
 	    strstr(buf_str(&b), "undersigned_signatures{statement=\"hov\",state=\"pending\"} 3\n"));
 	assert_non_null(strstr(buf_str(&b),
