@@ -9,9 +9,6 @@
 #include "util/log.h"
 #include "util/str.h"
 
-/* The inbox one actor is reached at: its shared inbox when it has one. */
-#define PREFERRED_INBOX "coalesce(nullif(a.shared_inbox, ''), a.inbox)"
-
 /* ---- followers ---- */
 
 int store_follower_add(struct store *st, int64_t statement_id, const char *actor_id,
@@ -138,44 +135,66 @@ static int inboxes(struct store *st, const char *sql, int64_t statement_id, char
 	return rc;
 }
 
-/* Followers whose actor is not cached have no known inbox, and are skipped. */
+/*
+ * From statement_inboxes, which triggers keep (store/migrate.c, version 10):
+ * one row per inbox of the statement, so the cost grows with the inboxes,
+ * not with the followers. A row counts the followers and reactions whose
+ * cached actor is reached at that inbox (its shared inbox when it has one):
+ * uncached actors and empty inboxes have none.
+ */
 int store_follower_inboxes(struct store *st, int64_t statement_id, char ***out, size_t *n,
 			   struct err *err)
 {
 	return inboxes(st,
-		       "SELECT DISTINCT " PREFERRED_INBOX " AS box"
-		       " FROM followers f JOIN remote_actors a ON a.id = f.actor_id"
-		       " WHERE f.statement_id = ?1 AND nullif(" PREFERRED_INBOX ", '') IS NOT NULL"
-		       " AND " PREFERRED_INBOX " NOT IN (SELECT inbox FROM dead_inboxes)"
-		       " ORDER BY box",
+		       "SELECT inbox FROM statement_inboxes"
+		       " WHERE statement_id = ?1 AND followers > 0"
+		       " AND inbox NOT IN (SELECT inbox FROM dead_inboxes)"
+		       " ORDER BY inbox",
 		       statement_id, out, n, err);
 }
 
 int store_audience_inboxes(struct store *st, int64_t statement_id, char ***out, size_t *n,
 			   struct err *err)
 {
-	/* UNION, not UNION ALL: one row per inbox. */
 	return inboxes(st,
-		       "SELECT box FROM ("
-		       " SELECT " PREFERRED_INBOX " AS box"
-		       "  FROM followers f JOIN remote_actors a ON a.id = f.actor_id"
-		       "  WHERE f.statement_id = ?1"
-		       " UNION"
-		       " SELECT " PREFERRED_INBOX " AS box"
-		       "  FROM reactions r JOIN remote_actors a ON a.id = r.actor_id"
-		       "  WHERE r.statement_id = ?1)"
-		       " WHERE nullif(box, '') IS NOT NULL"
-		       " AND box NOT IN (SELECT inbox FROM dead_inboxes)"
-		       " ORDER BY box",
+		       "SELECT inbox FROM statement_inboxes"
+		       " WHERE statement_id = ?1 AND (followers > 0 OR reactions > 0)"
+		       " AND inbox NOT IN (SELECT inbox FROM dead_inboxes)"
+		       " ORDER BY inbox",
 		       statement_id, out, n, err);
 }
 
 /* ---- reactions ---- */
 
+/*
+ * One step of store_reaction_add: sql uses ?1 statement, ?2 kind, ?3 actor,
+ * ?4 activity id and, when it has five parameters, ?5 the time. *changed:
+ * whether a row changed.
+ */
+static int reaction_step(struct store *st, const char *sql, int64_t statement_id,
+			 const char *kind, const char *actor_id, const char *activity_id,
+			 bool *changed, struct err *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = db_prepare(st, sql, &q, err)))
+		return rc;
+	if (sqlite3_bind_int64(q, 1, statement_id) || db_bind_text(q, 2, kind) ||
+	    db_bind_text(q, 3, actor_id) || db_bind_text(q, 4, activity_id) ||
+	    (sqlite3_bind_parameter_count(q) >= 5 &&
+	     sqlite3_bind_int64(q, 5, (int64_t)time(NULL))))
+		rc = db_fail(st, err, "add reaction");
+	else if (!(rc = db_step_done(st, q, err, "add reaction")))
+		*changed = sqlite3_changes(st->db) > 0;
+	db_finish(st, q);
+	return rc;
+}
+
 int store_reaction_add(struct store *st, int64_t statement_id, const char *kind,
 		       const char *actor_id, const char *activity_id, struct err *err)
 {
-	sqlite3_stmt *q = NULL;
+	bool changed = false;
 	int rc;
 
 	if (!str_eq(kind, "like") && !str_eq(kind, "announce"))
@@ -183,23 +202,36 @@ int store_reaction_add(struct store *st, int64_t statement_id, const char *kind,
 	if (!actor_id || !activity_id)
 		return errorf(err, ERR_INVALID, "a reaction needs an actor id and an activity id");
 	/*
-	 * OR REPLACE: a second like by the same actor (or the same activity
-	 * id again) replaces the row, so the newest activity id is the one an
-	 * Undo will name, and there is still one reaction per actor and kind.
+	 * A second like by the same actor (or the same activity id again)
+	 * replaces the row, so the newest activity id is the one an Undo will
+	 * name, and there is still one reaction per actor and kind. Not INSERT
+	 * OR REPLACE, whose deletes skip the triggers that keep
+	 * statement_inboxes: another row holding the activity id goes, the
+	 * actor's row takes the new id (its inbox stays: no trigger work, the
+	 * common repeat), or a new row comes.
 	 */
-	if ((rc = db_prepare(st,
-			     "INSERT OR REPLACE INTO reactions"
-			     " (statement_id, kind, actor_id, activity_id, created)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5)",
-			     &q, err)))
+	if ((rc = db_begin(st, DB_WRITE, err)))
 		return rc;
-	if (sqlite3_bind_int64(q, 1, statement_id) || db_bind_text(q, 2, kind) ||
-	    db_bind_text(q, 3, actor_id) || db_bind_text(q, 4, activity_id) ||
-	    sqlite3_bind_int64(q, 5, (int64_t)time(NULL)))
-		rc = db_fail(st, err, "add reaction");
-	else
-		rc = db_step_done(st, q, err, "add reaction");
-	db_finish(st, q);
+	if ((rc = reaction_step(st,
+				"DELETE FROM reactions WHERE activity_id = ?4"
+				" AND NOT (statement_id = ?1 AND kind = ?2 AND actor_id = ?3)",
+				statement_id, kind, actor_id, activity_id, &changed, err)) ||
+	    (rc = reaction_step(st,
+				"UPDATE reactions SET activity_id = ?4, created = ?5"
+				" WHERE statement_id = ?1 AND kind = ?2 AND actor_id = ?3",
+				statement_id, kind, actor_id, activity_id, &changed, err)))
+		goto out;
+	if (!changed &&
+	    (rc = reaction_step(st,
+				"INSERT INTO reactions"
+				" (statement_id, kind, actor_id, activity_id, created)"
+				" VALUES (?1, ?2, ?3, ?4, ?5)",
+				statement_id, kind, actor_id, activity_id, &changed, err)))
+		goto out;
+	rc = db_commit(st, err);
+out:
+	if (rc)
+		db_rollback(st);
 	return rc;
 }
 

@@ -406,6 +406,102 @@ static const char *const migrations[] = {
 	"  WHEN NEW.state = 'withdrawn'"
 	"  BEGIN DELETE FROM signings WHERE signatory_id = NEW.id; END;"
 	"PRAGMA user_version = 9;",
+
+	/*
+	 * 10: each statement's audience by inbox. One row per statement and
+	 * preferred inbox (a cached actor's shared inbox, else its own inbox;
+	 * never empty): how many of its followers and of its reactions are
+	 * reached there. Triggers keep it: a follow or reaction added or gone,
+	 * its actor cached later, its inbox changed, the actor forgotten; a row
+	 * at zero goes. Publishing an edit then reads one row per inbox, not
+	 * every follower. store_reaction_add deletes before it inserts: REPLACE
+	 * would delete without the delete triggers. It may run again on a file
+	 * whose user_version was set back (a test of an older migration does).
+	 */
+#define DB_BOX(a) "coalesce(nullif(" a ".shared_inbox, ''), " a ".inbox)"
+#define DB_BOX_OF(actor) "(SELECT " DB_BOX("a") " FROM remote_actors a WHERE a.id = " actor ")"
+/* One follow or reaction (col) of statement sid by actor, added or taken. */
+#define DB_INBOX_ADD(col, sid, actor)                                                   \
+	" INSERT INTO statement_inboxes (statement_id, inbox, " col ")"                  \
+	" SELECT " sid ", box, 1 FROM (SELECT " DB_BOX_OF(actor) " AS box)"              \
+	" WHERE nullif(box, '') IS NOT NULL"                                              \
+	" ON CONFLICT (statement_id, inbox) DO UPDATE SET " col " = " col " + 1;"
+#define DB_INBOX_SUB(col, sid, actor)                                                   \
+	" UPDATE statement_inboxes SET " col " = " col " - 1"                            \
+	" WHERE statement_id = " sid " AND inbox = " DB_BOX_OF(actor) ";"                \
+	" DELETE FROM statement_inboxes WHERE statement_id = " sid                        \
+	" AND inbox = " DB_BOX_OF(actor) " AND followers <= 0 AND reactions <= 0;"
+/* Every follow and reaction of actor row `who` (NEW or OLD), at its inbox. */
+#define DB_ACTOR_STATEMENTS(who)                                                        \
+	"(SELECT statement_id FROM followers WHERE actor_id = " who ".id"                \
+	" UNION SELECT statement_id FROM reactions WHERE actor_id = " who ".id)"
+#define DB_ACTOR_ADD(who)                                                               \
+	" INSERT INTO statement_inboxes (statement_id, inbox, followers, reactions)"     \
+	" SELECT sid, " DB_BOX(who) ", sum(nf), sum(nr) FROM ("                          \
+	"  SELECT statement_id AS sid, 1 AS nf, 0 AS nr FROM followers"                  \
+	"   WHERE actor_id = " who ".id"                                                  \
+	"  UNION ALL SELECT statement_id, 0, 1 FROM reactions WHERE actor_id = " who ".id)" \
+	" WHERE nullif(" DB_BOX(who) ", '') IS NOT NULL GROUP BY sid"                    \
+	" ON CONFLICT (statement_id, inbox) DO UPDATE SET"                                \
+	" followers = followers + excluded.followers,"                                    \
+	" reactions = reactions + excluded.reactions;"
+#define DB_ACTOR_SUB(who)                                                               \
+	" UPDATE statement_inboxes SET"                                                   \
+	" followers = followers - (SELECT count(*) FROM followers f"                      \
+	"  WHERE f.actor_id = " who ".id AND f.statement_id = statement_inboxes.statement_id)," \
+	" reactions = reactions - (SELECT count(*) FROM reactions r"                      \
+	"  WHERE r.actor_id = " who ".id AND r.statement_id = statement_inboxes.statement_id)" \
+	" WHERE inbox = " DB_BOX(who) " AND statement_id IN " DB_ACTOR_STATEMENTS(who) ";" \
+	" DELETE FROM statement_inboxes WHERE inbox = " DB_BOX(who)                       \
+	" AND statement_id IN " DB_ACTOR_STATEMENTS(who)                                   \
+	" AND followers <= 0 AND reactions <= 0;"
+	"CREATE TABLE IF NOT EXISTS statement_inboxes ("
+	"  statement_id INTEGER NOT NULL,"
+	"  inbox TEXT NOT NULL,"
+	"  followers INTEGER NOT NULL DEFAULT 0,"
+	"  reactions INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (statement_id, inbox)"
+	") WITHOUT ROWID;"
+	"DELETE FROM statement_inboxes;"
+	"INSERT INTO statement_inboxes (statement_id, inbox, followers, reactions)"
+	"  SELECT sid, box, sum(nf), sum(nr) FROM ("
+	"   SELECT f.statement_id AS sid, " DB_BOX("a") " AS box, 1 AS nf, 0 AS nr"
+	"    FROM followers f JOIN remote_actors a ON a.id = f.actor_id"
+	"   UNION ALL SELECT r.statement_id, " DB_BOX("a") ", 0, 1"
+	"    FROM reactions r JOIN remote_actors a ON a.id = r.actor_id)"
+	"  WHERE nullif(box, '') IS NOT NULL GROUP BY sid, box;"
+	"CREATE TRIGGER IF NOT EXISTS inboxes_follower_add AFTER INSERT ON followers BEGIN"
+	DB_INBOX_ADD("followers", "NEW.statement_id", "NEW.actor_id") " END;"
+	"CREATE TRIGGER IF NOT EXISTS inboxes_follower_gone AFTER DELETE ON followers BEGIN"
+	DB_INBOX_SUB("followers", "OLD.statement_id", "OLD.actor_id") " END;"
+	"CREATE TRIGGER IF NOT EXISTS inboxes_follower_moved AFTER UPDATE OF statement_id, actor_id"
+	"  ON followers BEGIN"
+	DB_INBOX_SUB("followers", "OLD.statement_id", "OLD.actor_id")
+	DB_INBOX_ADD("followers", "NEW.statement_id", "NEW.actor_id") " END;"
+	"CREATE TRIGGER IF NOT EXISTS inboxes_reaction_add AFTER INSERT ON reactions BEGIN"
+	DB_INBOX_ADD("reactions", "NEW.statement_id", "NEW.actor_id") " END;"
+	"CREATE TRIGGER IF NOT EXISTS inboxes_reaction_gone AFTER DELETE ON reactions BEGIN"
+	DB_INBOX_SUB("reactions", "OLD.statement_id", "OLD.actor_id") " END;"
+	"CREATE TRIGGER IF NOT EXISTS inboxes_reaction_moved AFTER UPDATE OF statement_id, actor_id"
+	"  ON reactions BEGIN"
+	DB_INBOX_SUB("reactions", "OLD.statement_id", "OLD.actor_id")
+	DB_INBOX_ADD("reactions", "NEW.statement_id", "NEW.actor_id") " END;"
+	"CREATE TRIGGER IF NOT EXISTS inboxes_actor_add AFTER INSERT ON remote_actors BEGIN"
+	DB_ACTOR_ADD("NEW") " END;"
+	"CREATE TRIGGER IF NOT EXISTS inboxes_actor_moved AFTER UPDATE OF id, inbox, shared_inbox"
+	"  ON remote_actors WHEN OLD.id IS NOT NEW.id"
+	"  OR " DB_BOX("OLD") " IS NOT " DB_BOX("NEW") " BEGIN"
+	DB_ACTOR_SUB("OLD") DB_ACTOR_ADD("NEW") " END;"
+	"CREATE TRIGGER IF NOT EXISTS inboxes_actor_gone AFTER DELETE ON remote_actors BEGIN"
+	DB_ACTOR_SUB("OLD") " END;"
+#undef DB_ACTOR_SUB
+#undef DB_ACTOR_ADD
+#undef DB_ACTOR_STATEMENTS
+#undef DB_INBOX_SUB
+#undef DB_INBOX_ADD
+#undef DB_BOX_OF
+#undef DB_BOX
+	"PRAGMA user_version = 10;",
 };
 
 #define DB_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -740,6 +740,289 @@ static void reactions(void **state)
 	store_close(st);
 }
 
+/*
+ * The inboxes as the join of followers (and reactions) with the actor cache
+ * finds them, read from the file: what statement_inboxes must always agree
+ * with. "|"-joined, sorted; caller frees.
+ */
+static char *joined_inboxes(const char *path, int64_t sid, bool audience)
+{
+	static const char *const sql[] = {
+		"SELECT DISTINCT coalesce(nullif(a.shared_inbox, ''), a.inbox) AS box"
+		" FROM followers f JOIN remote_actors a ON a.id = f.actor_id"
+		" WHERE f.statement_id = ?1"
+		" AND nullif(coalesce(nullif(a.shared_inbox, ''), a.inbox), '') IS NOT NULL"
+		" AND coalesce(nullif(a.shared_inbox, ''), a.inbox)"
+		" NOT IN (SELECT inbox FROM dead_inboxes) ORDER BY box",
+		"SELECT box FROM ("
+		" SELECT coalesce(nullif(a.shared_inbox, ''), a.inbox) AS box"
+		"  FROM followers f JOIN remote_actors a ON a.id = f.actor_id"
+		"  WHERE f.statement_id = ?1"
+		" UNION SELECT coalesce(nullif(a.shared_inbox, ''), a.inbox) AS box"
+		"  FROM reactions r JOIN remote_actors a ON a.id = r.actor_id"
+		"  WHERE r.statement_id = ?1)"
+		" WHERE nullif(box, '') IS NOT NULL"
+		" AND box NOT IN (SELECT inbox FROM dead_inboxes) ORDER BY box",
+	};
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	char *out = xstrdup(""), *next;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql[audience], -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_bind_int64(q, 1, sid), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		next = xasprintf("%s%s%s", out, *out ? "|" : "", sqlite3_column_text(q, 0));
+		free(out);
+		out = next;
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return out;
+}
+
+/* store_follower_inboxes (or store_audience_inboxes) "|"-joined; caller frees. */
+static char *store_inboxes(struct store *st, int64_t sid, bool audience)
+{
+	struct err err = { 0 };
+	char **list = NULL, *out = xstrdup(""), *next;
+	size_t n = 0;
+
+	assert_int_equal(audience ? store_audience_inboxes(st, sid, &list, &n, &err)
+				  : store_follower_inboxes(st, sid, &list, &n, &err),
+			 0);
+	for (size_t i = 0; i < n; i++) {
+		next = xasprintf("%s%s%s", out, i ? "|" : "", list[i]);
+		free(out);
+		out = next;
+	}
+	strings_free(list, n);
+	return out;
+}
+
+/* Both lists of sid are `followers` and `audience`, and the join finds the same. */
+static void inboxes_are(struct store *st, const char *path, int64_t sid, const char *followers,
+			const char *audience)
+{
+	for (int aud = 0; aud < 2; aud++) {
+		char *got = store_inboxes(st, sid, aud), *join = joined_inboxes(path, sid, aud);
+
+		assert_string_equal(got, join);
+		if (aud ? audience : followers)
+			assert_string_equal(got, aud ? audience : followers);
+		free(got);
+		free(join);
+	}
+}
+
+/* Mark inbox dead through the queue, as the delivery worker does. */
+static void kill_inbox(struct store *st, const char *inbox)
+{
+	struct delivery *d = NULL;
+	struct err err = { 0 };
+	char *box[] = { (char *)inbox };
+	size_t n = 0;
+
+	assert_int_equal(store_delivery_add(st, 0, "{}", box, 1, &err), 0);
+	assert_int_equal(store_delivery_claim(st, (int64_t)time(NULL) + 5, 60, 1, &d, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_delivery_dead(st, d[0].id, 410, &err), 0);
+	deliveries_free(d, n);
+	assert_true(store_inbox_is_dead(st, inbox));
+}
+
+#define S_BOX  "https://s.example/inbox"
+#define T_BOX  "https://t.example/inbox"
+#define C_BOX  "https://c.example/c/inbox"
+#define D_BOX  "https://d.example/d/inbox"
+#define R_BOX  "https://r.example/r/inbox"
+#define R2_BOX "https://r2.example/inbox"
+#define U_BOX  "https://u.example/u/inbox"
+
+/*
+ * The audience's inboxes, kept per statement as follows, reactions and the
+ * actor cache change: shared inbox preferred, one row per inbox, sorted;
+ * uncached actors, empty inboxes and dead inboxes left out; another
+ * statement's followers never in; an actor's new inbox replaces its old one.
+ */
+static void audience_inboxes(void **state)
+{
+	char *path = NULL;
+	struct store *st = fixture_store(&path);
+	struct err err = { 0 };
+	int64_t a = add_statement(st, "a"), b = add_statement(st, "b");
+	bool removed;
+
+	(void)state;
+	put_actor(st, "https://s.example/u/a1", "https://s.example/u/a1/inbox", S_BOX);
+	put_actor(st, "https://s.example/u/a2", "https://s.example/u/a2/inbox", S_BOX);
+	put_actor(st, "https://c.example/c", C_BOX, NULL);
+	put_actor(st, "https://d.example/d", D_BOX, "");
+	put_actor(st, "https://e.example/e", "", NULL);
+	put_actor(st, "https://o.example/o", "https://o.example/o/inbox", NULL);
+	put_actor(st, "https://r.example/r", R_BOX, NULL);
+	put_actor(st, "https://r2.example/u/r2", "https://r2.example/u/r2/inbox", R2_BOX);
+	inboxes_are(st, path, a, "", "");
+	assert_int_equal(store_follower_add(st, a, "https://s.example/u/a1", "f1", &err), 0);
+	assert_int_equal(store_follower_add(st, a, "https://s.example/u/a2", "f2", &err), 0);
+	assert_int_equal(store_follower_add(st, a, "https://c.example/c", "f3", &err), 0);
+	assert_int_equal(store_follower_add(st, a, "https://d.example/d", "f4", &err), 0);
+	assert_int_equal(store_follower_add(st, a, "https://e.example/e", "f5", &err), 0);
+	assert_int_equal(store_follower_add(st, a, "https://u.example/u", "f6", &err), 0);
+	assert_int_equal(store_follower_add(st, b, "https://o.example/o", "f7", &err), 0);
+	assert_int_equal(store_follower_add(st, b, "https://s.example/u/a1", "f8", &err), 0);
+	assert_int_equal(store_reaction_add(st, a, "like", "https://r.example/r", "l1", &err), 0);
+	assert_int_equal(store_reaction_add(st, a, "like", "https://r2.example/u/r2", "l2", &err),
+			 0);
+	assert_int_equal(
+	    store_reaction_add(st, a, "announce", "https://r2.example/u/r2", "n2", &err), 0);
+	assert_int_equal(store_reaction_add(st, a, "like", "https://s.example/u/a1", "l3", &err),
+			 0);
+	inboxes_are(st, path, a, C_BOX "|" D_BOX "|" S_BOX,
+		    C_BOX "|" D_BOX "|" R_BOX "|" R2_BOX "|" S_BOX);
+	inboxes_are(st, path, b, "https://o.example/o/inbox|" S_BOX,
+		    "https://o.example/o/inbox|" S_BOX);
+
+	/* Cached after it followed: now it has an inbox. A dead inbox is left out. */
+	put_actor(st, "https://u.example/u", U_BOX, NULL);
+	kill_inbox(st, C_BOX);
+	inboxes_are(st, path, a, D_BOX "|" S_BOX "|" U_BOX,
+		    D_BOX "|" R_BOX "|" R2_BOX "|" S_BOX "|" U_BOX);
+
+	/* An Update moves one follower to another shared inbox; the other keeps s. */
+	put_actor(st, "https://s.example/u/a2", "https://s.example/u/a2/inbox", T_BOX);
+	inboxes_are(st, path, a, D_BOX "|" S_BOX "|" T_BOX "|" U_BOX,
+		    D_BOX "|" R_BOX "|" R2_BOX "|" S_BOX "|" T_BOX "|" U_BOX);
+	/* The same again changes nothing; then the last one at s moves, for a and b. */
+	put_actor(st, "https://s.example/u/a2", "https://s.example/u/a2/inbox", T_BOX);
+	put_actor(st, "https://s.example/u/a1", "https://s.example/u/a1/inbox", T_BOX);
+	inboxes_are(st, path, a, D_BOX "|" T_BOX "|" U_BOX,
+		    D_BOX "|" R_BOX "|" R2_BOX "|" T_BOX "|" U_BOX);
+	inboxes_are(st, path, b, "https://o.example/o/inbox|" T_BOX,
+		    "https://o.example/o/inbox|" T_BOX);
+	/* No shared inbox any more: its own. */
+	put_actor(st, "https://r2.example/u/r2", "https://r2.example/u/r2/inbox", "");
+	inboxes_are(st, path, a, NULL, NULL);
+
+	/* A like again with a new id replaces the old; both reactions must go. */
+	assert_int_equal(store_reaction_add(st, a, "like", "https://r2.example/u/r2", "l2b", &err),
+			 0);
+	assert_int_equal(store_reaction_undo(st, "l2b", "https://r2.example/u/r2", &removed, &err),
+			 0);
+	assert_true(removed);
+	inboxes_are(st, path, a, NULL,
+		    D_BOX "|" R_BOX "|https://r2.example/u/r2/inbox|" T_BOX "|" U_BOX);
+	assert_int_equal(store_reaction_remove(st, "n2", &removed, &err), 0);
+	assert_true(removed);
+	inboxes_are(st, path, a, D_BOX "|" T_BOX "|" U_BOX, D_BOX "|" R_BOX "|" T_BOX "|" U_BOX);
+
+	/* Unfollows: t stays while a1 follows; a forgotten actor leaves a and b. */
+	assert_int_equal(store_follower_remove(st, a, "https://s.example/u/a2", &removed, &err), 0);
+	inboxes_are(st, path, a, D_BOX "|" T_BOX "|" U_BOX, NULL);
+	assert_int_equal(store_actor_delete(st, "https://s.example/u/a1", &err), 0);
+	inboxes_are(st, path, a, D_BOX "|" U_BOX, D_BOX "|" R_BOX "|" U_BOX);
+	inboxes_are(st, path, b, "https://o.example/o/inbox", "https://o.example/o/inbox");
+	assert_int_equal(fixture_sql_int(path, "SELECT count(*) FROM statement_inboxes"
+					       " WHERE followers <= 0 AND reactions <= 0"),
+			 0);
+	store_close(st);
+	free(path);
+}
+
+/* Follows, reactions and actor changes in a pseudo-random order: the table agrees with the join. */
+static void audience_inboxes_agree(void **state)
+{
+	static const char *const boxes[] = { "", "https://p.example/inbox",
+					     "https://q.example/inbox", NULL };
+	static const char *const kinds[] = { "like", "announce" };
+	char *path = NULL;
+	struct store *st = fixture_store(&path);
+	struct err err = { 0 };
+	int64_t sids[] = { add_statement(st, "x"), add_statement(st, "y") };
+	uint32_t r = 12345;
+	bool removed;
+
+	(void)state;
+	for (int step = 0; step < 400; step++) {
+		char actor[64], own[80], act[32];
+		int64_t sid;
+		int op;
+
+		r = r * 1103515245u + 12345u;
+		op = (int)((r >> 8) % 7);
+		sid = sids[(r >> 12) % 2];
+		snprintf(actor, sizeof(actor), "https://h%u.example/u", (r >> 14) % 6);
+		snprintf(own, sizeof(own), "%s/inbox", actor);
+		snprintf(act, sizeof(act), "act%u", (r >> 18) % 8);
+		switch (op) {
+		case 0: assert_int_equal(store_follower_add(st, sid, actor, act, &err), 0); break;
+		case 1:
+			assert_int_equal(store_follower_remove(st, sid, actor, &removed, &err), 0);
+			break;
+		case 2:
+			/* An activity id may be another actor's: the add replaces that reaction. */
+			assert_int_equal(
+			    store_reaction_add(st, sid, kinds[(r >> 22) % 2], actor, act, &err), 0);
+			break;
+		case 3: assert_int_equal(store_reaction_remove(st, act, &removed, &err), 0); break;
+		case 4:
+		case 5: put_actor(st, actor, (r >> 24) % 5 ? own : "", boxes[(r >> 26) % 4]); break;
+		default: assert_int_equal(store_actor_delete(st, actor, &err), 0);
+		}
+		inboxes_are(st, path, sids[0], NULL, NULL);
+		inboxes_are(st, path, sids[1], NULL, NULL);
+	}
+	store_close(st);
+	free(path);
+}
+
+/* A database from before migration 10 gets statement_inboxes filled from its rows. */
+static void audience_inboxes_migrated(void **state)
+{
+	static const char *const drop =
+	    "DROP TRIGGER inboxes_follower_add; DROP TRIGGER inboxes_follower_gone;"
+	    " DROP TRIGGER inboxes_follower_moved; DROP TRIGGER inboxes_reaction_add;"
+	    " DROP TRIGGER inboxes_reaction_gone; DROP TRIGGER inboxes_reaction_moved;"
+	    " DROP TRIGGER inboxes_actor_add; DROP TRIGGER inboxes_actor_moved;"
+	    " DROP TRIGGER inboxes_actor_gone; DROP TABLE statement_inboxes;"
+	    " PRAGMA user_version = 9;";
+	char *path = NULL;
+	struct store *st = fixture_store(&path);
+	struct err err = { 0 };
+	int64_t a = add_statement(st, "a"), b = add_statement(st, "b");
+	sqlite3 *db = NULL;
+
+	(void)state;
+	put_actor(st, "https://s.example/u/1", "https://s.example/u/1/inbox", S_BOX);
+	put_actor(st, "https://s.example/u/2", "https://s.example/u/2/inbox", S_BOX);
+	put_actor(st, "https://c.example/c", C_BOX, "");
+	put_actor(st, "https://e.example/e", "", NULL);
+	assert_int_equal(store_follower_add(st, a, "https://s.example/u/1", "f1", &err), 0);
+	assert_int_equal(store_follower_add(st, a, "https://e.example/e", "f2", &err), 0);
+	assert_int_equal(store_follower_add(st, a, "https://u.example/u", "f3", &err), 0);
+	assert_int_equal(store_follower_add(st, b, "https://c.example/c", "f4", &err), 0);
+	assert_int_equal(store_reaction_add(st, a, "like", "https://s.example/u/2", "l1", &err), 0);
+	assert_int_equal(store_reaction_add(st, a, "like", "https://c.example/c", "l2", &err), 0);
+	store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, drop, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(path, &st, &err), 0);
+	assert_true(fixture_sql_int(path, "PRAGMA user_version") >= 10);
+	assert_int_equal(fixture_sql_int(path,
+					 "SELECT followers || reactions FROM statement_inboxes"
+					 " WHERE statement_id = 1 AND inbox = '" S_BOX "'"),
+			 11);
+	inboxes_are(st, path, a, S_BOX, C_BOX "|" S_BOX);
+	inboxes_are(st, path, b, C_BOX, C_BOX);
+	/* And kept from then on. */
+	put_actor(st, "https://u.example/u", U_BOX, NULL);
+	inboxes_are(st, path, a, S_BOX "|" U_BOX, C_BOX "|" S_BOX "|" U_BOX);
+	store_close(st);
+	free(path);
+}
+
 static void activities_and_mentions(void **state)
 {
 	{
@@ -1036,22 +1319,6 @@ static void dead_drops_queued_siblings(void **state)
 	assert_int_equal(store_delivery_pending(st, &count, &err), 0);
 	assert_int_equal(count, 0);
 	store_close(st);
-}
-
-/* Mark inbox dead through the queue, as the delivery worker does. */
-static void kill_inbox(struct store *st, const char *inbox)
-{
-	struct delivery *d = NULL;
-	struct err err = { 0 };
-	char *box[] = { (char *)inbox };
-	size_t n = 0;
-
-	assert_int_equal(store_delivery_add(st, 0, "{}", box, 1, &err), 0);
-	assert_int_equal(store_delivery_claim(st, (int64_t)time(NULL) + 5, 60, 1, &d, &n, &err), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(store_delivery_dead(st, d[0].id, 410, &err), 0);
-	deliveries_free(d, n);
-	assert_true(store_inbox_is_dead(st, inbox));
 }
 
 static void revive_by_authority(void **state)
@@ -1458,6 +1725,9 @@ int main(void)
 		cmocka_unit_test(update_publish),
 		cmocka_unit_test(followers),
 		cmocka_unit_test(reactions),
+		cmocka_unit_test(audience_inboxes),
+		cmocka_unit_test(audience_inboxes_agree),
+		cmocka_unit_test(audience_inboxes_migrated),
 		cmocka_unit_test(activities_and_mentions),
 		cmocka_unit_test(actors),
 		cmocka_unit_test(blocks),
