@@ -283,11 +283,15 @@ static void *tsrv_conn_main(void *arg)
 	memset(&resp, 0, sizeof(resp));
 	resp.status = 404;
 	s->handler(s, r, nth, &resp);
+	/* No longer active once the answer may reach the client: it may send its next
+	   request at once, and the two must not be counted as running together. */
+	pthread_mutex_lock(&s->lock);
+	s->active--;
+	pthread_mutex_unlock(&s->lock);
 	tsrv_answer(s, c->fd, &resp);
 	free(resp.body);
 
 	pthread_mutex_lock(&s->lock);
-	s->active--;
 	if (nth >= TSRV_MAX_REQS)
 		tsrv_req_free(r);
 	pthread_mutex_unlock(&s->lock);
