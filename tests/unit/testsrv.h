@@ -283,6 +283,10 @@ static void *tsrv_conn_main(void *arg)
 	memset(&resp, 0, sizeof(resp));
 	resp.status = 404;
 	s->handler(s, r, nth, &resp);
+	if (resp.delay_ms) { /* a slow answer is active while it waits */
+		tsrv_sleep_ms(resp.delay_ms);
+		resp.delay_ms = 0;
+	}
 	/* No longer active once the answer may reach the client: it may send its next
 	   request at once, and the two must not be counted as running together. */
 	pthread_mutex_lock(&s->lock);
