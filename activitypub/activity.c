@@ -145,32 +145,31 @@ bool ap_links_to(const json_t *v, const char *url)
 	return false;
 }
 
-bool ap_url_host(const char *url, char *out, size_t size)
+/* The host (or the authority) of url into out; false when url is no URL or out too small. */
+static bool url_part(const char *url, bool authority, char *out, size_t size)
 {
 	struct url u;
+	const char *part;
 	bool ok;
 
 	if (url_parse(url, &u, NULL))
 		return false;
-	ok = strlen(u.host) < size;
+	part = authority ? u.authority : u.host;
+	ok = strlen(part) < size;
 	if (ok)
-		memcpy(out, u.host, strlen(u.host) + 1);
+		memcpy(out, part, strlen(part) + 1);
 	url_release(&u);
 	return ok;
 }
 
+bool ap_url_host(const char *url, char *out, size_t size)
+{
+	return url_part(url, false, out, size);
+}
+
 bool ap_url_authority(const char *url, char *out, size_t size)
 {
-	struct url u;
-	bool ok;
-
-	if (url_parse(url, &u, NULL))
-		return false;
-	ok = strlen(u.authority) < size;
-	if (ok)
-		memcpy(out, u.authority, strlen(u.authority) + 1);
-	url_release(&u);
-	return ok;
+	return url_part(url, true, out, size);
 }
 
 bool ap_same_origin(const char *a, const char *b)
