@@ -5,7 +5,6 @@
  * an actor's server answering WebFinger and a website answering its home
  * page, with the outcome stored on the signature.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +20,7 @@
 #include "activitypub/domaincheck.h"
 #include "activitypub/httpc.h"
 #include "store/store.h"
+#include "tests/unit/fixture.h"
 #include "tests/unit/testsrv.h"
 #include "util/err.h"
 #include "util/limits.h"
@@ -30,7 +30,6 @@
 #define ID "https://social.example/users/org"
 #define PROFILE "https://social.example/@org"
 
-static char tmpdir[] = "/tmp/undersigned-domaincheck-XXXXXX";
 
 static bool back(const char *html)
 {
@@ -283,38 +282,22 @@ static int group_setup(void **state)
 	struct err err;
 
 	(void)state;
-	return httpc_global_init(&err) || !mkdtemp(tmpdir) ? -1 : 0;
+	return httpc_global_init(&err) || fixture_dir_make() ? -1 : 0;
 }
 
 static int group_teardown(void **state)
 {
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-
 	(void)state;
-	while (d && (e = readdir(d))) {
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
 	httpc_global_cleanup();
-	return 0;
+	return fixture_dir_remove();
 }
 
 static int fixture_setup(void **state)
 {
-	static int n;
 	struct fixture *f = xcalloc(1, sizeof(*f));
 	struct err err;
 
-	f->path = xasprintf("%s/c%d.db", tmpdir, ++n);
+	f->path = fixture_path("c");
 	if (store_open(f->path, &f->st, &err))
 		return -1;
 	if (tsrv_start(&f->w.home, home_handler, &f->w) || tsrv_start(&f->w.site, site_handler, &f->w))
