@@ -25,19 +25,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 # playwright-core never downloads a browser; make sure nothing tries.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
-# Install the pinned packages when node_modules is missing or older than the lock.
-stamp="$here/node_modules/.undersigned-lock.sha256"
-want="$(sha256sum "$here/package.json" "$here/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-	echo "e2e: installing test packages (npm)"
-	if [ -f "$here/package-lock.json" ]; then
-		(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-	else
-		(cd "$here" && npm install --no-audit --no-fund --loglevel=error)
-		want="$(sha256sum "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)"
-	fi
-	echo "$want" >"$stamp"
-fi
+"$here/install.sh"
 
 echo "e2e: testing $UNDERSIGNED_BIN"
 files=("$here"/*.test.mjs)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The soak test (tests/soak/soak.mjs): `make soak` calls it with UNDERSIGNED_BIN
 # set to the plain binary. It uses the end-to-end tests' Node packages
-# (tests/e2e/node_modules), installing them first when they are missing.
+# (tests/e2e/node_modules), installing them first when they are missing or stale.
 # Environment: SOAK_SECONDS (600), SOAK_RATE (20 POSTs/s), SOAK_GET_RATE (4),
 # SOAK_PEERS (4), SOAK_ACTORS (25 per peer), SOAK_SEED (6).
 set -euo pipefail
@@ -18,8 +18,6 @@ fi
 for tool in node npm sqlite3; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "soak: $tool missing (run scripts/deps.sh)" >&2; exit 1; }
 done
-if [ ! -d tests/e2e/node_modules/@fedify/fedify ]; then
-	echo "soak: installing the e2e test packages (npm ci in tests/e2e)"
-	(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# The same install and stamp as the e2e tests: a run of one never reinstalls under the other.
+"$root/tests/e2e/install.sh"
 exec node "$here/soak.mjs"
