@@ -444,20 +444,20 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct exchange *ex = *con_cls;
-	char ip[INET6_ADDRSTRLEN + 1];
 	double ms;
 
 	(void)cls;
 	if (!ex)
 		return;
 	ms = elapsed_ms(ex);
-	client_ip(conn, ip, sizeof(ip));
+	if (!ex->ip[0]) /* answered before the router (413, 431...): not read yet */
+		client_ip(conn, ex->ip, sizeof(ex->ip));
 	if (ex->status)
-		log_info("event=request ip=%s method=%s path=%.200s status=%d bytes=%zu ms=%.1f", ip,
-			 ex->method, ex->target, ex->status, ex->sent, ms);
+		log_info("event=request ip=%s method=%s path=%.200s status=%d bytes=%zu ms=%.1f",
+			 ex->ip, ex->method, ex->target, ex->status, ex->sent, ms);
 	else
-		log_info("event=request ip=%s method=%s path=%.200s status=closed code=%d ms=%.1f", ip,
-			 ex->method, ex->target, (int)toe, ms);
+		log_info("event=request ip=%s method=%s path=%.200s status=closed code=%d ms=%.1f",
+			 ex->ip, ex->method, ex->target, (int)toe, ms);
 	buf_release(&ex->body);
 	reply_release(&ex->reply); /* a reply made for a client that left */
 	free(ex->path);
