@@ -163,6 +163,9 @@ static struct conn_count *conn_slot(struct http_server *srv, const char *key, bo
  * Refuse a connection from an address that holds LIMIT_CONNECTIONS_PER_IP
  * already: slow clients from one place cannot take every connection. A
  * trusted proxy is not counted (it speaks for many; it has its own limits).
+ * The count grows only when the connection starts, so connections accepted
+ * at the same moment by two threads may let one more in: the cap is a bound
+ * against hoarding, not an exact figure.
  */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 {
