@@ -1,7 +1,9 @@
 /*
  * A pool of connections for threads that share them (one sqlite connection
  * is used by one thread at a time): a stack of free connections under a
- * mutex, and a condition variable to wait on when it is empty.
+ * mutex, and a condition variable to wait on when it is empty. Connections
+ * are opened when first needed, up to the pool's size: each one costs its
+ * own page cache and parsed schema, and an idle server needs one or two.
  *
  * Group commit: the pool's connections commit with synchronous=NORMAL (in
  * WAL mode: no fsync at commit) and store_pool_durable() makes commits
@@ -29,7 +31,9 @@ struct store_pool {
 	pthread_cond_t freed;
 	struct store **all;  /* every connection, for close */
 	struct store **idle; /* a stack of the ones not lent out */
-	size_t n, n_free;
+	size_t n, n_free;    /* opened; not lent out */
+	size_t size, opening; /* at most this many; being opened now */
+	char *path;
 	/* Group commit, under lock: tickets handed out, and covered by an fsync. */
 	pthread_cond_t synced;
 	uint64_t sync_asked, sync_done;
@@ -84,6 +88,25 @@ static void checkpoint(struct store_pool *p, struct store *st)
 		log_warn("event=checkpoint_failed msg=%s", sqlite3_errmsg(st->db));
 }
 
+/* A new connection of the pool, set up as the pool's connections are. */
+static int pool_connect(struct store_pool *p, struct store **out, struct err *err)
+{
+	struct store *st;
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_open(p->path, &st, err)))
+		return rc;
+	/* Durability comes from store_pool_durable(), one fsync for many commits. */
+	if ((rc = db_exec(st, "PRAGMA synchronous=NORMAL", err))) {
+		store_close(st);
+		return rc;
+	}
+	sqlite3_wal_hook(st->db, on_wal_commit, p);
+	*out = st;
+	return 0;
+}
+
 int store_pool_open(const char *path, size_t n, struct store_pool **out, struct err *err)
 {
 	struct store_pool *p;
@@ -93,6 +116,8 @@ int store_pool_open(const char *path, size_t n, struct store_pool **out, struct 
 	if (n == 0)
 		return errorf(err, ERR_INVALID, "a pool needs at least one connection");
 	p = xcalloc(1, sizeof(*p));
+	p->size = n;
+	p->path = xstrdup(path);
 	p->all = xcalloc(n, sizeof(*p->all));
 	p->idle = xcalloc(n, sizeof(*p->idle));
 	pthread_mutex_init(&p->lock, NULL);
@@ -112,16 +137,10 @@ int store_pool_open(const char *path, size_t n, struct store_pool **out, struct 
 	    (rc = db_exec(p->writer, "PRAGMA synchronous=NORMAL", err)))
 		goto out;
 	sqlite3_wal_hook(p->writer->db, on_wal_commit, p);
-	for (size_t i = 0; i < n; i++) {
-		if ((rc = store_open(path, &p->all[i], err)))
-			goto out;
-		p->n++;
-		/* Durability comes from store_pool_durable(), one fsync for many commits. */
-		if ((rc = db_exec(p->all[i], "PRAGMA synchronous=NORMAL", err)))
-			goto out;
-		sqlite3_wal_hook(p->all[i]->db, on_wal_commit, p);
-		p->idle[p->n_free++] = p->all[i];
-	}
+	/* One connection now, so that a pool that opens can lend. */
+	if ((rc = pool_connect(p, &p->all[0], err)))
+		goto out;
+	p->idle[p->n_free++] = p->all[p->n++];
 	*out = p;
 	p = NULL;
 out:
@@ -131,12 +150,30 @@ out:
 
 struct store *store_pool_get(struct store_pool *pool)
 {
-	struct store *st;
+	struct store *st = NULL;
 
 	pthread_mutex_lock(&pool->lock);
-	while (pool->n_free == 0)
-		pthread_cond_wait(&pool->freed, &pool->lock);
-	st = pool->idle[--pool->n_free];
+	while (pool->n_free == 0 && !st) {
+		struct err err;
+
+		if (pool->n + pool->opening >= pool->size) {
+			pthread_cond_wait(&pool->freed, &pool->lock);
+			continue;
+		}
+		/* Open one more, outside the lock: others may lend and put back meanwhile. */
+		pool->opening++;
+		pthread_mutex_unlock(&pool->lock);
+		if (pool_connect(pool, &st, &err))
+			log_error("event=storage_failure msg=cannot open a connection: %s", err.msg);
+		pthread_mutex_lock(&pool->lock);
+		pool->opening--;
+		if (st)
+			pool->all[pool->n++] = st;
+		else if (pool->n_free == 0) /* wait for one of those open (there is one at least) */
+			pthread_cond_wait(&pool->freed, &pool->lock);
+	}
+	if (!st)
+		st = pool->idle[--pool->n_free];
 	pthread_mutex_unlock(&pool->lock);
 	st->changes = sqlite3_total_changes64(st->db);
 	return st;
@@ -341,5 +378,6 @@ void store_pool_close(struct store_pool *pool)
 	pthread_mutex_destroy(&pool->lock);
 	free(pool->all);
 	free(pool->idle);
+	free(pool->path);
 	free(pool);
 }

@@ -3,6 +3,7 @@
  * includes store/db.h (and so sqlite3.h) to look at the file from outside
  * and to make foreign databases.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1535,6 +1536,57 @@ static void pool(void **state)
 	free(path);
 }
 
+/* Open file descriptors of this process. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* Connections are opened when first lent, not all at once. */
+static void pool_lazy(void **state)
+{
+	struct store_pool *p = NULL;
+	struct store *st[8];
+	struct err err = { 0 };
+	char *path = fixture_path("lazy");
+	int before, opened, one, all;
+
+	(void)state;
+	before = open_fds();
+	assert_int_equal(store_pool_open(path, 8, &p, &err), 0);
+	opened = open_fds();
+	/* Lending one and taking it back, again and again, opens nothing more. */
+	for (int i = 0; i < 20; i++) {
+		st[0] = store_pool_get(p);
+		assert_int_equal(store_setting_set(st[0], "k", "v", &err), 0);
+		store_pool_put(p, st[0]);
+	}
+	one = open_fds();
+	assert_int_equal(one, opened);
+	for (int i = 0; i < 8; i++)
+		st[i] = store_pool_get(p);
+	all = open_fds();
+	/* Seven more connections, each with a file of its own at least. */
+	assert_true(all - opened >= 7);
+	assert_true(opened - before < all - before);
+	for (int i = 0; i < 8; i++)
+		store_pool_put(p, st[i]);
+	/* Once open, a connection stays open and is lent again. */
+	st[0] = store_pool_get(p);
+	assert_int_equal(open_fds(), all);
+	store_pool_put(p, st[0]);
+	store_pool_close(p);
+	assert_int_equal(open_fds(), before);
+	free(path);
+}
+
 /* ---- batches and group commit ---- */
 
 static void batch(void **state)
@@ -1737,6 +1789,7 @@ int main(void)
 		cmocka_unit_test(disk_full_is_said),
 		cmocka_unit_test(two_connections_write_at_once),
 		cmocka_unit_test(pool),
+		cmocka_unit_test(pool_lazy),
 		cmocka_unit_test(batch),
 		cmocka_unit_test(pool_group_commit),
 		cmocka_unit_test(pool_write_batches),
