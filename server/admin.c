@@ -37,7 +37,7 @@ static const char admin_css[] =
     ".sig dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:.5rem 0}"
     ".sig dt{color:#666}.sig dd{margin:0;overflow-wrap:anywhere}"
     "form{display:flex;gap:.5rem}button{font:inherit;padding:.3rem 1rem}"
-    ".ok{color:#2e6b4f}.no{color:#a33}";
+    ".ok{color:#2e6b4f}.no{color:#a33}.wait{color:#7a5b00}";
 
 /* ---- who may ask ---- */
 
@@ -186,6 +186,18 @@ static int add_link(struct buf *b, const char *url)
 	return bad;
 }
 
+/* A check in progress is not a failed one: a coordinator may wait for it. */
+static const char *domain_check_html(const struct signatory *g)
+{
+	if (g->domain_verified)
+		return "<span class=\"ok\">domain verified</span> (its website links back, or its "
+		       "handle is on its own domain)";
+	if (g->domain_check_pending)
+		return "<span class=\"wait\">check pending</span> (its website is being read; "
+		       "reload in a minute)";
+	return "<span class=\"no\">not verified</span>";
+}
+
 static int add_signature(struct buf *b, const struct config *cfg, const struct statement *s,
 			 const struct signatory *g)
 {
@@ -211,10 +223,7 @@ static int add_signature(struct buf *b, const struct config *cfg, const struct s
 	bad |= buf_addstr(b, "</dd>\n<dt>Actor</dt><dd>");
 	bad |= add_link(b, g->actor_id);
 	bad |= buf_addstr(b, "</dd>\n<dt>Domain check</dt><dd>");
-	bad |= buf_addstr(b, g->domain_verified
-				 ? "<span class=\"ok\">domain verified</span> (its website links "
-				   "back, or its handle is on its own domain)"
-				 : "<span class=\"no\">not verified</span>");
+	bad |= buf_addstr(b, domain_check_html(g));
 	bad |= buf_addstr(b, "</dd>\n<dt>Signed</dt><dd>");
 	bad |= buf_add_html(b, when);
 	bad |= buf_addstr(b, " by ");

@@ -11,9 +11,10 @@
 #include "util/mem.h"
 #include "util/str.h"
 
-#define SIGNATORY_COLUMNS \
+#define SIGNATORY_COLUMNS                                                                         \
 	"id, name, country, actor_id, handle, url, how, state, signed_at, position, activity_id," \
-	" actor_type, domain_verified"
+	" actor_type, domain_verified,"                                                           \
+	" EXISTS (SELECT 1 FROM domain_checks c WHERE c.actor_id = signatories.actor_id)"
 #define SIGNATORY_ORDER                                                                   \
 	" ORDER BY statement_id, actor_id IS NULL,"                                         \
 	" CASE WHEN actor_id IS NULL THEN position ELSE signed_at END, id"
@@ -61,6 +62,7 @@ static void signatory_from_row(sqlite3_stmt *q, struct signatory *g)
 	g->activity_id = db_column_dup(q, 10);
 	g->actor_type = db_column_dup(q, 11);
 	g->domain_verified = sqlite3_column_int(q, 12) != 0;
+	g->domain_check_pending = sqlite3_column_int(q, 13) != 0;
 }
 
 int store_signatory_add_imported(struct store *st, int64_t statement_id, const char *name,

@@ -151,6 +151,7 @@ struct signatory {
 	char *activity_id; /* the signing activity (Follow, Endorse, Create), NULL for imported */
 	char *actor_type;  /* the signer's type ("Organization", "Person"...), NULL for imported */
 	bool domain_verified; /* its website links back (rel="me"), or the handle's domain is its site */
+	bool domain_check_pending; /* a check of its domain is waiting or under way */
 };
 
 void signatories_free(struct signatory *list, size_t n);

@@ -551,6 +551,7 @@ static void pending_until_done(void **state)
 	assert_true(pending(f, a->id));
 	assert_int_equal(store_signatory_get(f->st, sid, a->id, &got, &err), 0);
 	assert_false(got->domain_verified); /* not (yet) verified while pending */
+	assert_true(got->domain_check_pending);
 	signatories_free(got, 1);
 
 	f->w.html = html;
@@ -559,6 +560,7 @@ static void pending_until_done(void **state)
 	assert_false(pending(f, a->id));
 	assert_int_equal(store_signatory_get(f->st, sid, a->id, &got, &err), 0);
 	assert_true(got->domain_verified);
+	assert_false(got->domain_check_pending);
 	assert_non_null(got->handle);
 	signatories_free(got, 1);
 	assert_int_equal(domaincheck_run_due(&f->ctx, (int64_t)time(NULL), 0, &done, &err), 0);

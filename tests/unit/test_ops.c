@@ -723,6 +723,54 @@ static void admin_decisions(void **state)
 	admin_teardown(&f);
 }
 
+/* How many times needle is in haystack. */
+static int count_in(const char *haystack, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* A domain check under way shows as pending, not as failed; once done, as its result. */
+static void admin_domain_check(void **state)
+{
+	static const struct http_header local[] = { { "Host", "127.0.0.1:8080" } };
+	struct admin_fixture f;
+	struct domaincheck_due d = { 0 };
+	struct reply r;
+	struct err err;
+
+	(void)state;
+	admin_setup(&f, NULL);
+	/* Both new signatures have their check asked. */
+	ask(&f, "GET", "/admin", "127.0.0.1", local, 1, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_in(r.body, ">check pending</span>"), 2);
+	assert_int_equal(count_in(r.body, ">not verified</span>"), 0);
+	reply_release(&r);
+	/* Both checks done: the first org's site links back, the second's does not. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_domaincheck_next(f.ctx.store, (int64_t)time(NULL) + 1, &d, &err),
+				 0);
+		assert_non_null(d.actor_id);
+		if (str_eq(d.actor_id, "https://org0.example/actor"))
+			assert_int_equal(store_signatory_set_domain_verified(f.ctx.store, d.actor_id,
+									      true, &err),
+					 0);
+		assert_int_equal(store_domaincheck_finish(f.ctx.store, &d, 0, &err), 0);
+		domaincheck_due_release(&d);
+	}
+	ask(&f, "GET", "/admin", "127.0.0.1", local, 1, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(count_in(r.body, ">check pending</span>"), 0);
+	assert_int_equal(count_in(r.body, ">domain verified</span>"), 1);
+	assert_int_equal(count_in(r.body, ">not verified</span>"), 1);
+	reply_release(&r);
+	admin_teardown(&f);
+}
+
 static void admin_token_file(void **state)
 {
 	char *path = fixture_path("token");
@@ -759,6 +807,7 @@ int main(void)
 		cmocka_unit_test(admin_local_only_without_token),
 		cmocka_unit_test(admin_token),
 		cmocka_unit_test(admin_decisions),
+		cmocka_unit_test(admin_domain_check),
 		cmocka_unit_test(admin_token_file),
 	};
 
