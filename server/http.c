@@ -20,6 +20,7 @@
 #include "activitypub/ctx.h"
 #include "activitypub/reply.h"
 #include "activitypub/request.h"
+#include "server/conns.h"
 #include "server/router.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -29,12 +30,6 @@
 #include "util/net.h"
 #include "util/ratelimit.h"
 #include "util/str.h"
-
-/* Open connections by client address, for LIMIT_CONNECTIONS_PER_IP. */
-struct conn_count {
-	char key[NET_CLIENT_KEY_MAX]; /* "" = free */
-	int n;
-};
 
 struct header_list {
 	struct http_header items[64]; /* values in the connection's memory: valid until it answers */
@@ -68,9 +63,13 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 	const struct ctx *ctx;   /* the template: each request gets a copy with its own store */
 	struct store_pool *pool;
-	pthread_mutex_t lock;    /* guards conns and refused_at */
-	struct conn_count conns[LIMIT_CONNECTIONS];
+	struct conns *conns;     /* open connections: per address, and reading headers */
+	pthread_mutex_t lock;    /* guards refused_at and the sweeper's stop */
 	int64_t refused_at;      /* last "connection refused" log line (one per second at most) */
+	/* Cuts connections whose headers trickle in (libmicrohttpd has only an idle timeout). */
+	pthread_t sweeper;
+	pthread_cond_t tick;
+	bool sweeper_up, sweeper_stop;
 	/* Requests that may wait on the network (inbox POSTs fetch keys) go to workers,
 	   so an HTTP thread never waits and keeps serving its other connections. */
 	pthread_mutex_t qlock;
@@ -97,12 +96,22 @@ static int request_timeout_s(const struct http_server *srv)
 	return s > 0 ? s : LIMIT_REQUEST_TIMEOUT_S;
 }
 
+/* The connection's record in srv->conns (NULL before it started). */
+static struct conn *conn_record(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+	struct http_server *srv = cls;
 	struct exchange *ex = xcalloc(1, sizeof(*ex));
 
-	(void)cls;
-	(void)conn;
+	/* The headers must be in by the request timeout too (see sweep()). */
+	conns_head_begin(srv->conns, conn_record(conn), ratelimit_now_ms());
 	ex->target = xstrdup(uri);
 	buf_init(&ex->body, LIMIT_BODY_BYTES);
 	clock_gettime(CLOCK_MONOTONIC, &ex->t0);
@@ -143,22 +152,6 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t size)
 	sockaddr_text(info ? info->client_addr : NULL, out, size);
 }
 
-/* key's slot in conns (add: take a free one if absent); NULL when absent or full. */
-static struct conn_count *conn_slot(struct http_server *srv, const char *key, bool add)
-{
-	struct conn_count *free_slot = NULL;
-
-	for (size_t i = 0; i < LIMIT_CONNECTIONS; i++) {
-		if (str_eq(srv->conns[i].key, key))
-			return &srv->conns[i];
-		if (!free_slot && !srv->conns[i].key[0])
-			free_slot = &srv->conns[i];
-	}
-	if (add && free_slot)
-		snprintf(free_slot->key, sizeof(free_slot->key), "%s", key);
-	return add ? free_slot : NULL;
-}
-
 /*
  * Refuse a connection from an address that holds LIMIT_CONNECTIONS_PER_IP
  * already: slow clients from one place cannot take every connection. A
@@ -171,7 +164,6 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t
 {
 	struct http_server *srv = cls;
 	char ip[INET6_ADDRSTRLEN + 1], key[NET_CLIENT_KEY_MAX];
-	struct conn_count *c;
 	bool full, log_it = false;
 	int64_t now = ratelimit_now_ms();
 
@@ -180,9 +172,8 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t
 	if (net_is_trusted_proxy(ip, srv->ctx->cfg->trusted_proxy))
 		return MHD_YES;
 	net_client_key(ip, NULL, NULL, key);
+	full = conns_full(srv->conns, key, LIMIT_CONNECTIONS_PER_IP);
 	pthread_mutex_lock(&srv->lock);
-	c = conn_slot(srv, key, false);
-	full = c && c->n >= LIMIT_CONNECTIONS_PER_IP;
 	/* One line a second at most: a flood of connections must not flood the log. */
 	if (full && now - srv->refused_at >= 1000) {
 		srv->refused_at = now;
@@ -195,31 +186,61 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t
 	return full ? MHD_NO : MHD_YES;
 }
 
-/* Count a connection in and out; *socket_context marks the counted ones. */
+/*
+ * A connection in and out of srv->conns; *socket_context is its record. The
+ * library calls CLOSED before it closes the socket, which conns_sweep() needs.
+ */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
 	struct http_server *srv = cls;
 	char ip[INET6_ADDRSTRLEN + 1], key[NET_CLIENT_KEY_MAX];
-	struct conn_count *c;
+	const union MHD_ConnectionInfo *fd;
+	bool counted;
 
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conns_remove(srv->conns, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
 	client_ip(conn, ip, sizeof(ip));
-	if (code == MHD_CONNECTION_NOTIFY_STARTED &&
-	    net_is_trusted_proxy(ip, srv->ctx->cfg->trusted_proxy))
-		return;
-	if (code == MHD_CONNECTION_NOTIFY_CLOSED && !*socket_context)
-		return;
-	net_client_key(ip, NULL, NULL, key);
+	counted = !net_is_trusted_proxy(ip, srv->ctx->cfg->trusted_proxy);
+	if (counted)
+		net_client_key(ip, NULL, NULL, key);
+	fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	*socket_context = conns_add(srv->conns, fd ? fd->connect_fd : -1, counted ? key : NULL);
+}
+
+/*
+ * Once a second: cut the connections whose headers are not all in within
+ * the request timeout of their request line. Trickling headers a byte at a
+ * time keeps a connection from going idle; without this, a few addresses
+ * could hold every connection (32 each) for as long as they like.
+ */
+static void *sweep(void *arg)
+{
+	struct http_server *srv = arg;
+	struct timespec at;
+
+	clock_gettime(CLOCK_MONOTONIC, &at);
 	pthread_mutex_lock(&srv->lock);
-	c = conn_slot(srv, key, code == MHD_CONNECTION_NOTIFY_STARTED);
-	if (c && code == MHD_CONNECTION_NOTIFY_STARTED) {
-		c->n++;
-		*socket_context = srv; /* counted */
-	} else if (c && --c->n <= 0) {
-		c->key[0] = '\0';
-		c->n = 0;
+	while (!srv->sweeper_stop) {
+		size_t cut;
+
+		at.tv_sec++;
+		if (pthread_cond_timedwait(&srv->tick, &srv->lock, &at) != ETIMEDOUT)
+			continue;
+		pthread_mutex_unlock(&srv->lock);
+		cut = conns_sweep(srv->conns, ratelimit_now_ms(),
+				  (int64_t)request_timeout_s(srv) * 1000);
+		if (cut)
+			log_warn("event=request_timeout msg=%zu connection%s cut: headers not in "
+				 "after %d s",
+				 cut, cut == 1 ? "" : "s", request_timeout_s(srv));
+		pthread_mutex_lock(&srv->lock);
 	}
 	pthread_mutex_unlock(&srv->lock);
+	return NULL;
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct exchange *ex,
@@ -392,6 +413,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		int64_t n;
 
 		ex->started = true;
+		conns_head_end(srv->conns, conn_record(conn));
 		snprintf(ex->method, sizeof(ex->method), "%s", method);
 		/* Refuse a declared oversized body before reading any of it. */
 		if (cl && str_to_i64(cl, &n) && n > LIMIT_BODY_BYTES) {
@@ -517,9 +539,11 @@ static int parse_listen(const char *addr, struct sockaddr_storage *ss, socklen_t
 
 static void server_free(struct http_server *srv)
 {
+	pthread_cond_destroy(&srv->tick);
 	pthread_cond_destroy(&srv->queued);
 	pthread_mutex_destroy(&srv->qlock);
 	pthread_mutex_destroy(&srv->lock);
+	conns_free(srv->conns);
 	free(srv);
 }
 
@@ -549,9 +573,19 @@ int http_start(const struct ctx *ctx, struct store_pool *pool, const char *addr,
 	srv = xcalloc(1, sizeof(*srv));
 	srv->ctx = ctx;
 	srv->pool = pool;
+	srv->conns = conns_new();
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_mutex_init(&srv->qlock, NULL);
 	pthread_cond_init(&srv->queued, NULL);
+	{
+		pthread_condattr_t ca;
+
+		/* The sweeper's ticks are on the monotonic clock. */
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&srv->tick, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	srv->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
 			(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
@@ -559,7 +593,7 @@ int http_start(const struct ctx *ctx, struct store_pool *pool, const char *addr,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)LIMIT_HTTP_THREADS,
-		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)LIMIT_CONNECTIONS,
@@ -575,6 +609,9 @@ int http_start(const struct ctx *ctx, struct store_pool *pool, const char *addr,
 	while (srv->n_workers < LIMIT_HTTP_WORKERS &&
 	       pthread_create(&srv->workers[srv->n_workers], NULL, worker, srv) == 0)
 		srv->n_workers++;
+	srv->sweeper_up = pthread_create(&srv->sweeper, NULL, sweep, srv) == 0;
+	if (!srv->sweeper_up)
+		log_warn("event=http_sweeper msg=no thread: trickled headers are cut only when idle");
 	*out = srv;
 	return 0;
 }
@@ -591,6 +628,12 @@ void http_stop(struct http_server *srv)
 	pthread_mutex_unlock(&srv->qlock);
 	for (int i = 0; i < srv->n_workers; i++)
 		pthread_join(srv->workers[i], NULL);
+	pthread_mutex_lock(&srv->lock);
+	srv->sweeper_stop = true;
+	pthread_cond_signal(&srv->tick);
+	pthread_mutex_unlock(&srv->lock);
+	if (srv->sweeper_up)
+		pthread_join(srv->sweeper, NULL);
 	/* The library closes the listening socket we gave it. */
 	MHD_stop_daemon(srv->daemon);
 	server_free(srv);

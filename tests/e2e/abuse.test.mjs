@@ -269,6 +269,33 @@ describe('slow and numerous connections from one address', () => {
     assert.match(srv.stderr, /event=request_timeout ip=127\.0\.0\.1 method=POST path=\/inbox/);
     srv.assertAlive();
   });
+
+  test('headers that trickle in are cut at --request-timeout too', { timeout: 30000 }, async () => {
+    const s = net.connect({ host: '127.0.0.1', port: srv.port });
+    s.on('error', () => {});
+    await new Promise((resolve) => s.once('connect', resolve));
+    const t0 = Date.now();
+    const closed = closedWithin(s, 15000);
+    let answer = '';
+    s.on('data', (d) => { answer += d; });
+    s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+    // One header byte a second: the connection never goes idle and the headers never end.
+    const timer = setInterval(() => { if (!s.destroyed) s.write('a'); }, 1000);
+    try {
+      assert.equal(await closed, true, 'the trickling connection was closed');
+    } finally {
+      clearInterval(timer);
+      s.destroy();
+    }
+    const took = Date.now() - t0;
+    // The cut is made once a second: between 3 and 4 s, plus a slow machine's slack.
+    assert.ok(took >= 3000 && took < 8000, `closed after ${took} ms`);
+    assert.equal(answer, '', 'nothing was answered');
+    assert.match(srv.stderr, /event=request_timeout msg=1 connection cut: headers not in after 3 s/);
+    // A request sent whole on a fresh connection is served as ever.
+    assert.equal((await request(srv.url('/'))).status, 200);
+    srv.assertAlive();
+  });
 });
 
 describe('stopping while a POST waits on a hanging key server', () => {

@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "server/conns.h"
 #include "util/err.h"
 #include "util/gate.h"
 #include "util/limits.h"
@@ -170,6 +173,72 @@ static void gate_waits(void **state)
 }
 
 /* Whose address a request is counted under. */
+/* Whether the other end of a socket pair sees the end of the stream (shut down), without waiting. */
+static bool peer_sees_end(int fd)
+{
+	char byte;
+
+	return recv(fd, &byte, 1, MSG_DONTWAIT) == 0;
+}
+
+/* Counts by client address, and the cut of connections whose headers trickle. */
+static void open_connections(void **state)
+{
+	struct conns *t = conns_new();
+	struct conn *c[4];
+	int sp[3][2];
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[i]), 0);
+	/* Two from one address, one from a trusted proxy (not counted). */
+	c[0] = conns_add(t, sp[0][0], "192.0.2.1");
+	assert_false(conns_full(t, "192.0.2.1", 2));
+	c[1] = conns_add(t, sp[1][0], "192.0.2.1");
+	assert_true(conns_full(t, "192.0.2.1", 2));
+	assert_false(conns_full(t, "192.0.2.2", 1));
+	c[2] = conns_add(t, sp[2][0], NULL);
+	c[3] = conns_add(t, -1, "192.0.2.2");
+	assert_true(conns_full(t, "192.0.2.2", 1));
+	conns_remove(t, c[3]);
+	assert_false(conns_full(t, "192.0.2.2", 1));
+
+	/* c[0] began its headers at 1000 and never finished; c[1] finished; c[2] began later. */
+	conns_head_begin(t, c[0], 1000);
+	conns_head_begin(t, c[1], 1000);
+	conns_head_end(t, c[1]);
+	conns_head_begin(t, c[2], 2500);
+	/* At the limit exactly: nothing cut. */
+	assert_int_equal(conns_sweep(t, 4000, 3000), 0);
+	assert_false(peer_sees_end(sp[0][1]));
+	/* Past it: only c[0]. */
+	assert_int_equal(conns_sweep(t, 4001, 3000), 1);
+	assert_true(peer_sees_end(sp[0][1]));
+	assert_false(peer_sees_end(sp[1][1]));
+	assert_false(peer_sees_end(sp[2][1]));
+	/* Once only; c[2]'s turn comes later. */
+	assert_int_equal(conns_sweep(t, 5000, 3000), 0);
+	assert_int_equal(conns_sweep(t, 5501, 3000), 1);
+	assert_true(peer_sees_end(sp[2][1]));
+	/* Keep-alive: a new request line starts a new count. */
+	conns_head_begin(t, c[1], 9000);
+	assert_int_equal(conns_sweep(t, 11000, 3000), 0);
+	assert_false(peer_sees_end(sp[1][1]));
+
+	/* Closed ones give their count back; NULL is fine. */
+	conns_remove(t, c[0]);
+	assert_false(conns_full(t, "192.0.2.1", 2));
+	conns_remove(t, NULL);
+	conns_head_begin(t, NULL, 1);
+	conns_head_end(t, NULL);
+	conns_free(t); /* frees c[1] and c[2] */
+	conns_free(NULL);
+	for (int i = 0; i < 3; i++) {
+		close(sp[i][0]);
+		close(sp[i][1]);
+	}
+}
+
 static void client_keys(void **state)
 {
 	char out[NET_CLIENT_KEY_MAX];
@@ -215,6 +284,7 @@ int main(void)
 		cmocka_unit_test(gate_limits),
 		cmocka_unit_test(gate_waits),
 		cmocka_unit_test(client_keys),
+		cmocka_unit_test(open_connections),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
