@@ -179,45 +179,114 @@ out:
 
 /* ---- export ---- */
 
+/* The bundle's entries, and what they borrow (owned here). */
+struct proof_set {
+	struct bundle_entry *entries;
+	size_t n, cap;
+	struct signing **lists; /* each signature's signings, for n_each[i] */
+	size_t *n_each;
+	char **proofs;          /* proofs read from signature rows */
+	size_t n_lists, n_proofs;
+};
+
+static struct bundle_entry *proof_set_add(struct proof_set *ps, const struct signatory *g)
+{
+	struct bundle_entry *e;
+
+	if (ps->n == ps->cap) {
+		ps->cap = ps->cap ? 2 * ps->cap : 16;
+		ps->entries = xrealloc(ps->entries, ps->cap * sizeof(*ps->entries));
+	}
+	e = &ps->entries[ps->n++];
+	memset(e, 0, sizeof(*e));
+	e->id = g->id;
+	e->name = g->name;
+	e->handle = g->handle;
+	e->actor_id = g->actor_id;
+	e->state = g->state;
+	e->how = g->how;
+	return e;
+}
+
+/*
+ * Signature g's entries: one per signing activity that stands (a Follow
+ * and an Endorse both prove it), else the proof of its row (a withdrawn
+ * signature keeps only that). ps has room for one more list and proof.
+ */
+static int proof_set_collect(struct proof_set *ps, struct store *st, const struct signatory *g,
+			     struct err *err)
+{
+	struct signing *list = NULL;
+	size_t n = 0;
+	char *proof = NULL;
+	int part = 0, rc;
+
+	if ((rc = store_signing_list(st, g->id, &list, &n, err)) < 0)
+		return rc;
+	ps->lists[ps->n_lists] = list;
+	ps->n_each[ps->n_lists++] = n;
+	for (size_t j = 0; j < n; j++) {
+		struct bundle_entry *e;
+
+		if (!list[j].proof)
+			continue;
+		e = proof_set_add(ps, g);
+		e->part = ++part;
+		e->how = list[j].how;
+		e->proof = list[j].proof;
+	}
+	if (part)
+		return 0;
+	if ((rc = store_signatory_proof(st, g->id, &proof, err)) < 0)
+		return rc;
+	if (proof) {
+		ps->proofs[ps->n_proofs++] = proof;
+		proof_set_add(ps, g)->proof = proof;
+	}
+	return 0;
+}
+
+static void proof_set_release(struct proof_set *ps)
+{
+	for (size_t i = 0; i < ps->n_lists; i++)
+		signings_free(ps->lists[i], ps->n_each[i]);
+	for (size_t i = 0; i < ps->n_proofs; i++)
+		free(ps->proofs[i]);
+	free(ps->lists);
+	free(ps->n_each);
+	free(ps->proofs);
+	free(ps->entries);
+}
+
 /* The proofs of the exported signatures into dir (checked empty beforehand). */
 static int export_proofs(struct store *st, const struct statement *s, const char *dir,
 			 const struct signatory *list, size_t n)
 {
-	struct bundle_entry *entries = xcalloc(n ? n : 1, sizeof(*entries));
-	char **proofs = xcalloc(n ? n : 1, sizeof(*proofs));
+	struct proof_set ps = { 0 };
 	struct err err;
-	size_t k = 0, written = 0;
+	size_t written = 0;
 	int rc = 1;
 
+	ps.lists = xcalloc(n ? n : 1, sizeof(*ps.lists));
+	ps.n_each = xcalloc(n ? n : 1, sizeof(*ps.n_each));
+	ps.proofs = xcalloc(n ? n : 1, sizeof(*ps.proofs));
 	for (size_t i = 0; i < n; i++) {
 		if (!list[i].actor_id)
 			continue; /* imported: nothing was signed */
-		if (store_signatory_proof(st, list[i].id, &proofs[k], &err) < 0) {
+		if (proof_set_collect(&ps, st, &list[i], &err) < 0) {
 			cli_fail("signature %lld: %s", (long long)list[i].id, err.msg);
 			goto out;
 		}
-		if (!proofs[k])
-			continue;
-		entries[k].id = list[i].id;
-		entries[k].name = list[i].name;
-		entries[k].handle = list[i].handle;
-		entries[k].actor_id = list[i].actor_id;
-		entries[k].state = list[i].state;
-		entries[k].proof = proofs[k];
-		k++;
 	}
-	if (bundle_write(dir, s->slug, entries, k, &written, &err) < 0) {
+	if (bundle_write(dir, s->slug, ps.entries, ps.n, &written, &err) < 0) {
 		cli_fail("%s", err.msg);
 		goto out;
 	}
-	fprintf(stderr, "undersigned: wrote the proofs of %zu signature%s to %s (check: sh %s/verify.sh)\n",
+	fprintf(stderr, "undersigned: wrote %zu proof%s to %s (check: sh %s/verify.sh)\n",
 		written, written == 1 ? "" : "s", dir, dir);
 	rc = 0;
 out:
-	for (size_t i = 0; i < n; i++)
-		free(proofs[i]);
-	free(proofs);
-	free(entries);
+	proof_set_release(&ps);
 	return rc;
 }
 

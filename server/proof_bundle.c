@@ -27,7 +27,7 @@
 static const char verify_sh[] =
 	"#!/bin/sh\n"
 	"# Re-checks every signature of this bundle with openssl alone (see README.txt).\n"
-	"# Prints one line per signature; exits 0 when every one holds, 1 otherwise.\n"
+	"# Prints one line per proof (folder); exits 0 when every one holds, 1 otherwise.\n"
 	"cd \"$(dirname \"$0\")\" || exit 2\n"
 	"if ! command -v openssl >/dev/null 2>&1; then\n"
 	"\techo \"verify.sh: openssl is not installed\" >&2\n"
@@ -67,7 +67,7 @@ static const char verify_sh[] =
 	"\t\techo \"ok   $d\"\n"
 	"\tfi\n"
 	"done\n"
-	"echo \"$((total - failed)) of $total signatures verify\"\n"
+	"echo \"$((total - failed)) of $total proofs verify\"\n"
 	"[ \"$failed\" -eq 0 ]\n";
 
 static const char readme_fmt[] =
@@ -81,9 +81,11 @@ static const char readme_fmt[] =
 	"alone, that each was signed with the key the signer's server published.\n"
 	"\n"
 	"Run   sh verify.sh   in this folder. It prints \"ok\" or \"FAIL\" for each\n"
-	"signature and exits 0 only when every one holds.\n"
+	"folder and exits 0 only when every one holds.\n"
 	"\n"
-	"One folder per signature (signature-ID, ID as in `undersigned signatures list`):\n"
+	"One folder per signature (signature-ID, ID as in `undersigned signatures list`).\n"
+	"A signature made by more than one activity (a Follow and an Endorse, say) has\n"
+	"a folder for each that stands: signature-ID, signature-ID-2 and so on.\n"
 	"\n"
 	"  signer.txt          who signed: actor id, handle, name, state, key id, time\n"
 	"  signing-string.txt  the exact text the signer's server signed: the method and\n"
@@ -205,13 +207,15 @@ static char *signer_text(const char *slug, const struct bundle_entry *e,
 	char *signed_as = utf8_clean_dup(pp->actor, 0);
 	char *key_id = utf8_clean_dup(pp->key_id, 0);
 	char *state = utf8_clean_dup(e->state, 0);
+	char *how = utf8_clean_dup(e->how, 0);
 	char *out;
 
 	time_to_iso((time_t)pp->verified_at, when);
-	out = xasprintf("statement: %s\nsignature: %lld\nname: %s\nhandle: %s\nactor: %s\n"
-			"signed as: %s\nkey id: %s\nverified at: %s\nstate: %s\n",
-			slug, (long long)e->id, name, handle, actor, signed_as, key_id, when,
+	out = xasprintf("statement: %s\nsignature: %lld\nactivity: %s\nname: %s\nhandle: %s\n"
+			"actor: %s\nsigned as: %s\nkey id: %s\nverified at: %s\nstate: %s\n",
+			slug, (long long)e->id, how, name, handle, actor, signed_as, key_id, when,
 			state);
+	free(how);
 	free(name);
 	free(handle);
 	free(actor);
@@ -224,7 +228,8 @@ static char *signer_text(const char *slug, const struct bundle_entry *e,
 static int write_entry(const char *dir, const char *slug, const struct bundle_entry *e,
 		       const struct proof_parts *pp, struct err *err)
 {
-	char *sub = xasprintf("%s/signature-%lld", dir, (long long)e->id);
+	char *sub = e->part > 1 ? xasprintf("%s/signature-%lld-%d", dir, (long long)e->id, e->part)
+			       : xasprintf("%s/signature-%lld", dir, (long long)e->id);
 	char *signer = signer_text(slug, e, pp);
 	char *digest = pp->digest_header ? xasprintf("%s\n", pp->digest_header) : xstrdup("");
 	int rc;

@@ -1,7 +1,8 @@
 /*
  * The proofs bundle of `signatures export --proofs DIR`: files a third party
  * checks with openssl alone, without this program or its database. Per
- * signature a folder signature-ID/ with signing-string.txt, signature.bin,
+ * signing activity a folder signature-ID/ (signature-ID-2/... for the other
+ * activities a signature stands on) with signing-string.txt, signature.bin,
  * public.pem, algorithm.txt, body.json, digest.txt, signer.txt and
  * proof.json; at the top verify.sh (runs openssl on every folder) and
  * README.txt (how, step by step).
@@ -14,7 +15,7 @@
 
 #include "util/err.h"
 
-/* One signature to put in the bundle; every string is borrowed. */
+/* One signing activity to put in the bundle; every string is borrowed. */
 struct bundle_entry {
 	int64_t id;          /* the signature's id: the folder is signature-ID */
 	const char *name;
@@ -22,6 +23,8 @@ struct bundle_entry {
 	const char *actor_id;
 	const char *state;
 	const char *proof;   /* the stored proof JSON */
+	const char *how;     /* "follow", "endorse", "mention"; may be NULL */
+	int part;            /* 2, 3...: another activity of the signature, signature-ID-PART */
 };
 
 /*

@@ -236,7 +236,7 @@ describe('signatures of imported signatories, from the command line', () => {
     assert.deepEqual(fs.readdirSync(out).sort(), ['README.txt', 'verify.sh']);
     const v = spawnSync('sh', [path.join(out, 'verify.sh')], { encoding: 'utf8' });
     assert.equal(v.status, 0, v.stdout + v.stderr);
-    assert.match(v.stdout, /0 of 0 signatures verify/);
+    assert.match(v.stdout, /0 of 0 proofs verify/);
   });
 
   test('statement policy and close', async () => {
@@ -361,14 +361,14 @@ describe('signatures made by Fedify Organization peers', () => {
     }
     let v = spawnSync('sh', [path.join(out, 'verify.sh')], { encoding: 'utf8' });
     assert.equal(v.status, 0, v.stdout + v.stderr);
-    assert.match(v.stdout, /2 of 2 signatures verify/);
+    assert.match(v.stdout, /2 of 2 proofs verify/);
 
     const bodyFile = path.join(out, folders[0], 'body.json');
     fs.writeFileSync(bodyFile, fs.readFileSync(bodyFile, 'utf8').replace('Follow', 'Fellow'));
     v = spawnSync('sh', [path.join(out, 'verify.sh')], { encoding: 'utf8' });
     assert.equal(v.status, 1, v.stdout);
     assert.match(v.stdout, new RegExp(`FAIL ${folders[0]}: body.json does not match`));
-    assert.match(v.stdout, /1 of 2 signatures verify/);
+    assert.match(v.stdout, /1 of 2 proofs verify/);
   });
 
   test('reject and approve by actor id and by @handle', async () => {

@@ -433,18 +433,22 @@ describe('organisations sign by Follow and Endorse, a person by mention; every v
     const dir = path.join(tmpDir('undersigned-proofs-'), 'bundle');
     const r = await sigCli(srv, 'export', '--proofs', dir);
     assert.equal(r.code, 0, r.stderr);
-    const folders = fs.readdirSync(dir).filter((f) => f.startsWith('signature-'));
-    assert.equal(folders.length, 5, `one folder per verified signature: ${folders}`);
+    const folders = fs.readdirSync(dir).filter((f) => f.startsWith('signature-')).sort();
+    // One folder per verified signature, and a second one for org1, which followed and endorsed.
+    const org1 = byActor(await exportRows(srv), 'org1');
+    assert.equal(folders.length, 6, `folders: ${folders}`);
+    assert.deepEqual(folders.filter((f) => f.startsWith(`signature-${org1.id}`)),
+      [`signature-${org1.id}`, `signature-${org1.id}-2`]);
     let v = spawnSync('sh', [path.join(dir, 'verify.sh')], { encoding: 'utf8', timeout: 60000 });
     assert.equal(v.status, 0, v.stdout + v.stderr);
-    assert.equal((v.stdout.match(/^ok /gm) ?? []).length, 5, v.stdout);
+    assert.equal((v.stdout.match(/^ok /gm) ?? []).length, 6, v.stdout);
     // One byte more in one body: that signature no longer holds, the others do.
     const victim = folders[0];
     fs.appendFileSync(path.join(dir, victim, 'body.json'), ' ');
     v = spawnSync('sh', [path.join(dir, 'verify.sh')], { encoding: 'utf8', timeout: 60000 });
     assert.notEqual(v.status, 0, v.stdout);
     assert.match(v.stdout, new RegExp(`^FAIL .*${victim}\\b`, 'm'));
-    assert.equal((v.stdout.match(/^ok /gm) ?? []).length, 4, v.stdout);
+    assert.equal((v.stdout.match(/^ok /gm) ?? []).length, 5, v.stdout);
     fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 
@@ -646,6 +650,25 @@ describe('a signature stands while one of its signing activities does', () => {
     assert.equal(sql(`UPDATE signings SET proof = json_set(proof, '$.body', rtrim(json_extract(proof, '$.body'), ' ')) ${where};`).status, 0);
     v = await sigCli(srv, 'verify');
     assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  test('the proofs bundle holds both activities, each checked by verify.sh with openssl alone', async () => {
+    const dir = path.join(tmpDir('undersigned-proofs-'), 'bundle');
+    try {
+      assert.equal((await sigCli(srv, 'export', '--proofs', dir)).code, 0);
+      const folders = fs.readdirSync(dir).filter((f) => f.startsWith('signature-')).sort();
+      assert.equal(folders.length, 2, folders.join(' '));
+      assert.match(folders[1], new RegExp(`^${folders[0]}-2$`));
+      const body = (f) => JSON.parse(fs.readFileSync(path.join(dir, f, 'body.json'), 'utf8')).id;
+      assert.deepEqual(folders.map(body), [follow.id.href, endorsement.id], 'the Follow first, then the Endorse');
+      assert.match(fs.readFileSync(path.join(dir, folders[0], 'signer.txt'), 'utf8'), /^activity: follow$/m);
+      assert.match(fs.readFileSync(path.join(dir, folders[1], 'signer.txt'), 'utf8'), /^activity: endorse$/m);
+      const v = spawnSync('sh', [path.join(dir, 'verify.sh')], { encoding: 'utf8', timeout: 60000 });
+      assert.equal(v.status, 0, v.stdout + v.stderr);
+      assert.match(v.stdout, /^2 of 2 proofs verify$/m);
+    } finally {
+      fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
   });
 
   test('it undoes the Follow: still signed, by its Endorse, whose proof verifies', async () => {

@@ -673,7 +673,7 @@ static void bundle_verifies_with_openssl(void **state)
 {
 	struct remote_actor a = signer_of(rsa_pub_pem, KEY_ID);
 	struct remote_actor ed = signer_of(ed_pub_pem, KEY_ID);
-	struct bundle_entry e[5];
+	struct bundle_entry e[6];
 	struct treq t1, t2, t3, t4;
 	struct err err;
 	char *base = tmp_dir();
@@ -686,32 +686,52 @@ static void bundle_verifies_with_openssl(void **state)
 	signed_rfc9421(&t2, rsa_priv);
 	signed_cavage(&t3, ed_priv, KEY_ID, INBOX, INBOX);
 	memset(e, 0, sizeof(e));
-	e[0] = (struct bundle_entry){ 7, "Org \x1b[31mRed\x1b[0m", "@org@remote.example", ACTOR,
-				      "approved", proof_make(&t1.r, "https", HOST, &a, NOW) };
-	e[1] = (struct bundle_entry){ 8, "Org 9421", NULL, ACTOR, "pending",
-				      proof_make(&t2.r, "https", HOST, &a, NOW) };
-	e[2] = (struct bundle_entry){ 9, "Org Ed", NULL, ACTOR, "approved",
-				      proof_make(&t3.r, "https", HOST, &ed, NOW) };
-	e[3] = (struct bundle_entry){ 10, "Fedify", NULL, "https://remote.example/users/psm",
-				      "approved",
-				      vector_proof("tests/vectors/fedify-rfc9421-post.json", &t4) };
+	e[0] = (struct bundle_entry){ .id = 7, .name = "Org \x1b[31mRed\x1b[0m",
+				      .handle = "@org@remote.example", .actor_id = ACTOR,
+				      .state = "approved",
+				      .proof = proof_make(&t1.r, "https", HOST, &a, NOW) };
+	e[1] = (struct bundle_entry){ .id = 8, .name = "Org 9421", .actor_id = ACTOR,
+				      .state = "pending",
+				      .proof = proof_make(&t2.r, "https", HOST, &a, NOW) };
+	e[2] = (struct bundle_entry){ .id = 9, .name = "Org Ed", .actor_id = ACTOR,
+				      .state = "approved",
+				      .proof = proof_make(&t3.r, "https", HOST, &ed, NOW) };
+	e[3] = (struct bundle_entry){ .id = 10, .name = "Fedify",
+				      .actor_id = "https://remote.example/users/psm",
+				      .state = "approved",
+				      .proof = vector_proof("tests/vectors/fedify-rfc9421-post.json",
+							    &t4) };
 	/* A broken proof is left out, not fatal. */
-	e[4] = (struct bundle_entry){ 11, "Broken", NULL, ACTOR, "approved", "{\"version\":1}" };
+	e[4] = (struct bundle_entry){ .id = 11, .name = "Broken", .actor_id = ACTOR,
+				      .state = "approved", .proof = "{\"version\":1}" };
+	/* Signature 7 stands on a second activity too: its own folder. */
+	e[5] = e[0];
+	e[5].how = "endorse";
+	e[5].part = 2;
+	e[5].proof = e[2].proof;
+	e[0].how = "follow";
 	for (int i = 0; i < 4; i++)
 		assert_non_null(e[i].proof);
 
 	assert_int_equal(bundle_check_dir(dir, &err), 0);
-	assert_int_equal(bundle_write(dir, "hands-off-venezuela", e, 5, &written, &err), 0);
-	assert_int_equal(written, 4);
+	assert_int_equal(bundle_write(dir, "hands-off-venezuela", e, 6, &written, &err), 0);
+	assert_int_equal(written, 5);
 	assert_int_equal(run_verify(dir, &out), 0);
-	assert_non_null(strstr(out, "4 of 4 signatures verify"));
+	assert_non_null(strstr(out, "ok   signature-7-2"));
+	assert_non_null(strstr(out, "5 of 5 proofs verify"));
 	free(out);
+	path = xasprintf("%s/signature-7-2/signer.txt", dir);
+	body = read_all(path, NULL);
+	assert_non_null(strstr(body, "signature: 7\nactivity: endorse\n"));
+	free(body);
+	free(path);
 
 	/* The files say what they should. */
 	path = xasprintf("%s/signature-7/signer.txt", dir);
 	body = read_all(path, NULL);
 	assert_null(strchr(body, '\x1b'));
 	assert_non_null(strstr(body, "name: Org Red\n"));
+	assert_non_null(strstr(body, "activity: follow\n"));
 	free(body);
 	free(path);
 	path = xasprintf("%s/signature-7/digest.txt", dir);
@@ -738,7 +758,7 @@ static void bundle_verifies_with_openssl(void **state)
 	assert_int_equal(run_verify(dir, &out), 1);
 	assert_non_null(strstr(out, "FAIL signature-8: body.json does not match digest.txt"));
 	assert_non_null(strstr(out, "ok   signature-7"));
-	assert_non_null(strstr(out, "3 of 4 signatures verify"));
+	assert_non_null(strstr(out, "4 of 5 proofs verify"));
 	free(out);
 
 	/* A signed string altered (another date) fails the signature. */
