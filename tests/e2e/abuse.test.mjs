@@ -249,28 +249,9 @@ describe('slow and numerous connections from one address', () => {
     assert.equal(status, 200);
   });
 
-  test('a body that trickles in is cut at --request-timeout, and nothing is stored', { timeout: 30000 }, async () => {
-    const s = net.connect({ host: '127.0.0.1', port: srv.port });
-    s.on('error', () => {});
-    await new Promise((resolve) => s.once('connect', resolve));
-    const t0 = Date.now();
-    const closed = closedWithin(s, 15000);
-    s.write('POST /inbox HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/activity+json\r\nContent-Length: 100\r\n\r\n');
-    // One byte a second keeps the connection from going idle (15 s).
-    const timer = setInterval(() => { if (!s.destroyed) s.write('{'); }, 1000);
-    try {
-      assert.equal(await closed, true, 'the trickling connection was closed');
-    } finally {
-      clearInterval(timer);
-      s.destroy();
-    }
-    const took = Date.now() - t0;
-    assert.ok(took >= 3000 && took < 8000, `closed after ${took} ms`);
-    assert.match(srv.stderr, /event=request_timeout ip=127\.0\.0\.1 method=POST path=\/inbox/);
-    srv.assertAlive();
-  });
-
-  test('headers that trickle in are cut at --request-timeout too', { timeout: 30000 }, async () => {
+  // Sends head, then one byte a second, so the connection never goes idle (15 s).
+  // Resolves { closed, took, answer } when the server closes it, or after 15 s.
+  const trickle = async (head, byte) => {
     const s = net.connect({ host: '127.0.0.1', port: srv.port });
     s.on('error', () => {});
     await new Promise((resolve) => s.once('connect', resolve));
@@ -278,16 +259,29 @@ describe('slow and numerous connections from one address', () => {
     const closed = closedWithin(s, 15000);
     let answer = '';
     s.on('data', (d) => { answer += d; });
-    s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
-    // One header byte a second: the connection never goes idle and the headers never end.
-    const timer = setInterval(() => { if (!s.destroyed) s.write('a'); }, 1000);
+    s.write(head);
+    const timer = setInterval(() => { if (!s.destroyed) s.write(byte); }, 1000);
     try {
-      assert.equal(await closed, true, 'the trickling connection was closed');
+      return { closed: await closed, took: Date.now() - t0, answer };
     } finally {
       clearInterval(timer);
       s.destroy();
     }
-    const took = Date.now() - t0;
+  };
+
+  test('a body that trickles in is cut at --request-timeout', { timeout: 30000 }, async () => {
+    const { closed, took } = await trickle('POST /inbox HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+      'Content-Type: application/activity+json\r\nContent-Length: 100\r\n\r\n', '{');
+    assert.equal(closed, true, 'the trickling connection was closed');
+    assert.ok(took >= 3000 && took < 8000, `closed after ${took} ms`);
+    assert.match(srv.stderr, /event=request_timeout ip=127\.0\.0\.1 method=POST path=\/inbox/);
+    srv.assertAlive();
+  });
+
+  test('headers that trickle in are cut at --request-timeout too', { timeout: 30000 }, async () => {
+    // The headers never end.
+    const { closed, took, answer } = await trickle('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'a');
+    assert.equal(closed, true, 'the trickling connection was closed');
     // The cut is made once a second: between 3 and 4 s, plus a slow machine's slack.
     assert.ok(took >= 3000 && took < 8000, `closed after ${took} ms`);
     assert.equal(answer, '', 'nothing was answered');
