@@ -215,7 +215,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
  * Once a second: cut the connections whose headers are not all in within
  * the request timeout of their request line. Trickling headers a byte at a
  * time keeps a connection from going idle; without this, a few addresses
- * could hold every connection (32 each) for as long as they like.
+ * could hold every connection (32 each) for as long as they like. A body
+ * that trickles is cut in on_request instead, as its bytes arrive: there
+ * the request is known, and its log line says which it was.
  */
 static void *sweep(void *arg)
 {
