@@ -149,6 +149,10 @@ static int render_gauges(const struct store_stats *s, struct buf *b)
 			  "Signers' domain checks asked for and not yet done (or retried later).");
 	bad |= buf_printf(b, "undersigned_domain_checks_pending %lld\n",
 			  (long long)s->domain_checks);
+	bad |= add_family(b, "undersigned_sqlite_memory_bytes", "gauge",
+			  "Memory sqlite holds, all connections (page caches up to 2 MiB each, "
+			  "schemas).");
+	bad |= buf_printf(b, "undersigned_sqlite_memory_bytes %lld\n", (long long)s->sqlite_bytes);
 	bad |= add_family(b, "undersigned_signatures", "gauge",
 			  "Signatures of each statement, by state.");
 	for (size_t i = 0; i < s->n; i++) {

@@ -299,6 +299,13 @@ int store_stats_get(struct store *st, struct store_stats *out, struct err *err)
 	    (rc = count_statements(st, out, err)))
 		goto out;
 	rc = db_commit(st, err);
+	{
+		sqlite3_int64 now = 0, peak = 0;
+
+		/* Process-wide: sqlite counts its allocations unless built without memstatus. */
+		if (sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &now, &peak, 0) == SQLITE_OK)
+			out->sqlite_bytes = now;
+	}
 out:
 	if (rc) {
 		db_rollback(st);

@@ -637,6 +637,7 @@ struct store_stats {
 	int64_t queue_retrying; /* of which failed at least once */
 	int64_t dead_inboxes;
 	int64_t domain_checks;  /* signers' domain checks asked for and not yet done */
+	int64_t sqlite_bytes;   /* memory sqlite holds, all connections: page caches, schemas */
 	struct store_stat_row *rows; /* one per statement, by slug */
 	size_t n;
 };

@@ -559,7 +559,7 @@ async function schedule(rate, untilMs, fire, inflight) {
 
 // ---- sampling --------------------------------------------------------------------
 
-const samples = [];   // { t (s), rss (KiB), fds, queue, delivered }
+const samples = [];   // { t (s), rss (KiB), fds, queue, delivered, sqlite (KiB) }
 function procRead(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
@@ -586,6 +586,7 @@ async function sample(t0) {
     t: Math.round((performance.now() - t0) / 100) / 10, rss: p.rss, fds: p.fds, threads: p.threads,
     queue: m?.undersigned_delivery_queue_depth ?? -1,
     delivered: m?.['undersigned_deliveries_total{outcome="delivered"}'] ?? -1,
+    sqlite: m?.undersigned_sqlite_memory_bytes != null ? Math.round(m.undersigned_sqlite_memory_bytes / 1024) : -1,
   });
 }
 
@@ -603,6 +604,10 @@ function flatness() {
   const rss4 = mean(q4.map((s) => s.rss));
   const fd2 = mean(q2.map((s) => s.fds));
   const fd4 = mean(q4.map((s) => s.fds));
+  // What sqlite holds (page caches fill up to their size as the file grows), and the rest.
+  const known = (q) => q.filter((s) => s.sqlite >= 0);
+  const sq2 = mean(known(q2).map((s) => s.sqlite));
+  const sq4 = mean(known(q4).map((s) => s.sqlite));
   const bound = Math.max(RSS_BOUND_KIB, rss2 * RSS_BOUND_SHARE);
   // Least-squares slope of RSS after the warm-up, KiB per minute (reported only).
   let slope = NaN;
@@ -613,7 +618,7 @@ function flatness() {
     const den = after.reduce((acc, s) => acc + (s.t - mt) ** 2, 0);
     slope = den ? (num_ / den) * 60 : NaN;
   }
-  return { q2n: q2.length, q4n: q4.length, rss2, rss4, fd2, fd4, bound, slope };
+  return { q2n: q2.length, q4n: q4.length, rss2, rss4, fd2, fd4, sq2, sq4, bound, slope };
 }
 
 function sqlJson(db, sql) {
@@ -806,6 +811,12 @@ function summary({ started, wall, flat, deliv, drainMs, stopped }) {
     + `VmHWM ${mib(stopped.hwm)}; ${samples.length} samples every ${SAMPLE_MS / 1000} s`);
   L.push(`            mean of 2nd quarter ${mib(flat.rss2)} (${flat.q2n} samples), of last quarter ${mib(flat.rss4)} (${flat.q4n}): `
     + `${flat.rss4 - flat.rss2 >= 0 ? '+' : ''}${((flat.rss4 - flat.rss2) / 1024).toFixed(2)} MiB, bound +${mib(flat.bound)}; slope after warm-up ${(flat.slope / 1024).toFixed(3)} MiB/min`);
+  const sq = samples.filter((s) => s.sqlite >= 0).map((s) => s.sqlite);
+  if (sq.length) {
+    L.push(`sqlite:     first ${mib(sq[0])}, last ${mib(sq[sq.length - 1])} (undersigned_sqlite_memory_bytes); mean of 2nd quarter ${mib(flat.sq2)}, `
+      + `of last ${mib(flat.sq4)}; RSS less sqlite: ${mib(flat.rss2 - flat.sq2)} -> ${mib(flat.rss4 - flat.sq4)} `
+      + `(${(flat.rss4 - flat.sq4 - flat.rss2 + flat.sq2) >= 0 ? '+' : ''}${((flat.rss4 - flat.sq4 - flat.rss2 + flat.sq2) / 1024).toFixed(2)} MiB)`);
+  }
   L.push(`fds:        first ${fs_[0]}, min ${Math.min(...fs_)}, max ${Math.max(...fs_)}, last ${fs_[fs_.length - 1]}; `
     + `mean of 2nd quarter ${flat.fd2.toFixed(1)}, of last ${flat.fd4.toFixed(1)} (bound +${FD_BOUND}); threads ${samples[samples.length - 1]?.threads}`);
   L.push(`deliveries: ${deliv.delivered} made, ${deliv.posts} reached the peers (${deliv.verified} verified by Fedify); drained ${(drainMs / 1000).toFixed(1)} s after the traffic`);
@@ -864,7 +875,7 @@ async function main() {
   const progress = setInterval(() => {
     const s = samples[samples.length - 1];
     const sent = accepted.size + refused.size;
-    console.log(`soak: ${s.t.toFixed(0)} s, ${sent} POSTs answered, RSS ${(s.rss / 1024).toFixed(1)} MiB, fds ${s.fds}, `
+    console.log(`soak: ${s.t.toFixed(0)} s, ${sent} POSTs answered, RSS ${(s.rss / 1024).toFixed(1)} MiB (sqlite ${(s.sqlite / 1024).toFixed(1)}), fds ${s.fds}, `
       + `queue ${s.queue}, delivered ${s.delivered}, 5xx ${stats.fivexx}, 429 ${stats.tooMany}, late>100ms ${stats.lateOver100}`);
   }, 30000);
   const targets = getTargets();
@@ -924,7 +935,7 @@ async function main() {
   console.log(`\n${text}`);
   fs.writeFileSync(path.join(OUT_DIR, 'summary.txt'), `${text}\n`);
   fs.writeFileSync(path.join(OUT_DIR, 'samples.csv'),
-    `t_s,rss_kib,fds,threads,queue,delivered\n${samples.map((s) => `${s.t},${s.rss},${s.fds},${s.threads},${s.queue},${s.delivered}`).join('\n')}\n`);
+    `t_s,rss_kib,fds,threads,queue,delivered,sqlite_kib\n${samples.map((s) => `${s.t},${s.rss},${s.fds},${s.threads},${s.queue},${s.delivered},${s.sqlite}`).join('\n')}\n`);
   fs.writeFileSync(path.join(OUT_DIR, 'server.log'), srv.stderr);
   fs.rmSync(srv.dir, { recursive: true, force: true });
   console.log(`\nsoak: written ${path.relative(ROOT, OUT_DIR)}/summary.txt, samples.csv, server.log`);

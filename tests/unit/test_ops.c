@@ -396,6 +396,15 @@ static void metrics_text(void **state)
 	assert_non_null(strstr(buf_str(&b), "undersigned_dead_inboxes 1\n"));
 	/* The three signers' domain checks, asked for with their signatures. */
 	assert_non_null(strstr(buf_str(&b), "undersigned_domain_checks_pending 3\n"));
+	{
+		/* The connection open here holds memory: its schema and pages at least. */
+		const char *line = strstr(buf_str(&b), "\nundersigned_sqlite_memory_bytes ");
+		long long bytes = 0;
+
+		assert_non_null(line);
+		assert_int_equal(sscanf(line, "\nundersigned_sqlite_memory_bytes %lld", &bytes), 1);
+		assert_true(bytes > 10000);
+	}
 	assert_non_null(
 	    strstr(buf_str(&b), "undersigned_signatures{statement=\"hov\",state=\"pending\"} 3\n"));
 	assert_non_null(strstr(buf_str(&b),
