@@ -179,14 +179,13 @@ out:
 
 /* ---- export ---- */
 
-/* The bundle's entries, and what they borrow (owned here). */
+/* The bundle's entries, and the signings whose strings they borrow (owned here). */
 struct proof_set {
 	struct bundle_entry *entries;
 	size_t n, cap;
-	struct signing **lists; /* each signature's signings, for n_each[i] */
+	struct signing **lists; /* one per signature, of n_each[i] signings */
 	size_t *n_each;
-	char **proofs;          /* proofs read from signature rows */
-	size_t n_lists, n_proofs;
+	size_t n_lists;
 };
 
 static struct bundle_entry *proof_set_add(struct proof_set *ps, const struct signatory *g)
@@ -211,18 +210,33 @@ static struct bundle_entry *proof_set_add(struct proof_set *ps, const struct sig
 /*
  * Signature g's entries: one per signing activity that stands (a Follow
  * and an Endorse both prove it), else the proof of its row (a withdrawn
- * signature keeps only that). ps has room for one more list and proof.
+ * signature keeps only that), as a list of one. ps has room for one list.
  */
 static int proof_set_collect(struct proof_set *ps, struct store *st, const struct signatory *g,
 			     struct err *err)
 {
 	struct signing *list = NULL;
-	size_t n = 0;
-	char *proof = NULL;
+	size_t n = 0, with_proof = 0;
 	int part = 0, rc;
 
 	if ((rc = store_signing_list(st, g->id, &list, &n, err)) < 0)
 		return rc;
+	for (size_t j = 0; j < n; j++)
+		with_proof += list[j].proof != NULL;
+	if (!with_proof) {
+		char *proof = NULL;
+
+		signings_free(list, n);
+		list = NULL;
+		n = 0;
+		if ((rc = store_signatory_proof(st, g->id, &proof, err)) < 0)
+			return rc;
+		if (!proof)
+			return 0;
+		list = xcalloc(1, sizeof(*list));
+		list->proof = proof;
+		n = 1;
+	}
 	ps->lists[ps->n_lists] = list;
 	ps->n_each[ps->n_lists++] = n;
 	for (size_t j = 0; j < n; j++) {
@@ -232,16 +246,9 @@ static int proof_set_collect(struct proof_set *ps, struct store *st, const struc
 			continue;
 		e = proof_set_add(ps, g);
 		e->part = ++part;
-		e->how = list[j].how;
 		e->proof = list[j].proof;
-	}
-	if (part)
-		return 0;
-	if ((rc = store_signatory_proof(st, g->id, &proof, err)) < 0)
-		return rc;
-	if (proof) {
-		ps->proofs[ps->n_proofs++] = proof;
-		proof_set_add(ps, g)->proof = proof;
+		if (list[j].how)
+			e->how = list[j].how;
 	}
 	return 0;
 }
@@ -250,11 +257,8 @@ static void proof_set_release(struct proof_set *ps)
 {
 	for (size_t i = 0; i < ps->n_lists; i++)
 		signings_free(ps->lists[i], ps->n_each[i]);
-	for (size_t i = 0; i < ps->n_proofs; i++)
-		free(ps->proofs[i]);
 	free(ps->lists);
 	free(ps->n_each);
-	free(ps->proofs);
 	free(ps->entries);
 }
 
@@ -269,7 +273,6 @@ static int export_proofs(struct store *st, const struct statement *s, const char
 
 	ps.lists = xcalloc(n ? n : 1, sizeof(*ps.lists));
 	ps.n_each = xcalloc(n ? n : 1, sizeof(*ps.n_each));
-	ps.proofs = xcalloc(n ? n : 1, sizeof(*ps.proofs));
 	for (size_t i = 0; i < n; i++) {
 		if (!list[i].actor_id)
 			continue; /* imported: nothing was signed */
